@@ -1,0 +1,50 @@
+import Foundation
+import HandoffCore
+import HandoffOpenAPI
+
+extension APIHandlers {
+    func createTenant(_ input: Operations.CreateTenant.Input) async throws -> Operations.CreateTenant.Output {
+        try RequestIdentity.requireOperator()
+        guard case .json(let body) = input.body else { throw Problem.badRequest("Send a JSON body.") }
+        let name = try TenantRules.validateName(body.name).orThrow()
+        let (tenant, key, secret) = try await tenants.create(name: name, now: clock())
+        return .created(.init(body: .json(.init(tenant: .init(tenant), apiKey: .init(key, secret: secret)))))
+    }
+
+    func listTenants(_ input: Operations.ListTenants.Input) async throws -> Operations.ListTenants.Output {
+        try RequestIdentity.requireOperator()
+        let page = try PageRequest.parse(limit: input.query.limit, cursor: input.query.cursor).orThrow()
+        let (rows, next) = try await tenants.list(page: page)
+        return .ok(.init(body: .json(.init(data: rows.map(Components.Schemas.Tenant.init), nextCursor: .init(next)))))
+    }
+
+    func getTenant(_ input: Operations.GetTenant.Input) async throws -> Operations.GetTenant.Output {
+        try RequestIdentity.requireOperator()
+        let id = try UUID(pathID: input.path.id, resource: "tenant")
+        guard let tenant = try await tenants.get(id) else { throw Problem.notFound("tenant") }
+        return .ok(.init(body: .json(.init(tenant))))
+    }
+
+    func updateTenant(_ input: Operations.UpdateTenant.Input) async throws -> Operations.UpdateTenant.Output {
+        try RequestIdentity.requireOperator()
+        let id = try UUID(pathID: input.path.id, resource: "tenant")
+        guard case .json(let body) = input.body else { throw Problem.badRequest("Send a JSON body.") }
+        let name = try body.name.map { try TenantRules.validateName($0).orThrow() }
+        let status = body.status.flatMap { TenantStatus(rawValue: $0.rawValue) }
+        guard let tenant = try await tenants.update(id, name: name, status: status, now: clock()) else {
+            throw Problem.notFound("tenant")
+        }
+        return .ok(.init(body: .json(.init(tenant))))
+    }
+}
+
+extension Components.Schemas.Tenant {
+    init(_ tenant: Tenant) {
+        self.init(id: tenant.id.apiString, name: tenant.name, status: .init(rawValue: tenant.status.rawValue) ?? .suspended, createdAt: tenant.createdAt)
+    }
+}
+
+extension UUID {
+    /// Ids on the wire are lowercase, as RFC 9562 prefers.
+    var apiString: String { uuidString.lowercased() }
+}

@@ -1,0 +1,77 @@
+import Crypto
+import Foundation
+import HandoffCore
+import HandoffStore
+import Hummingbird
+
+/// Who may call what. Keys come only in `Authorization: Bearer …`, never in a
+/// query string (which ends up in logs).
+struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    let operatorKeyHash: Data
+    let keys: APIKeyStore
+
+    init(operatorKey: String, keys: APIKeyStore) {
+        self.operatorKeyHash = Data(SHA256.hash(data: Data(operatorKey.utf8)))
+        self.keys = keys
+    }
+
+    /// Who a path belongs to.
+    enum Audience {
+        case publicEndpoint
+        case operatorOnly
+        case operatorOrTenant
+        case tenant
+    }
+
+    static func audience(of path: String) -> Audience {
+        if path == "/v1/tenants" || path.hasPrefix("/v1/tenants/") { return .operatorOnly }
+        if path == "/v1/usage" { return .operatorOrTenant }
+        if path.hasPrefix("/v1/") || path == "/v1" { return .tenant }
+        return .publicEndpoint
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        let audience = Self.audience(of: path)
+        if audience == .publicEndpoint { return try await next(request, context) }
+
+        let principal = try await authenticate(request)
+        switch (audience, principal) {
+        case (.operatorOnly, .tenantKey):
+            throw Problem.forbidden("Tenants are managed with the operator key.")
+        case (.tenant, .operatorKey):
+            throw Problem.forbidden("The operator key manages tenants; use one of the tenant's keys (hk_…) here.")
+        case (_, .tenantKey(_, _, let scopes)):
+            let verb = HTTPVerb(rawValue: request.method.rawValue) ?? .options
+            guard Scope.any(scopes, permit: verb, path: path) else {
+                throw Problem.forbidden("This key's scopes (\(scopes.map(\.rawValue).joined(separator: ", "))) do not allow \(request.method.rawValue) \(path).")
+            }
+        default:
+            break
+        }
+        return try await RequestIdentity.$current.withValue(principal) {
+            try await next(request, context)
+        }
+    }
+
+    private func authenticate(_ request: Request) async throws -> Principal {
+        guard let header = request.headers[.authorization] else {
+            throw Problem.unauthorized("Send your key as Authorization: Bearer <key>.")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw Problem.unauthorized("The Authorization header must be Bearer <key>.")
+        }
+        let presented = parts[1].trimmingCharacters(in: .whitespaces)
+        if constantTimeEquals(Data(SHA256.hash(data: Data(presented.utf8))), operatorKeyHash) {
+            return .operatorKey
+        }
+        guard let secret = APIKeySecret.parse(presented), let found = try await keys.authenticate(secret) else {
+            throw Problem.unauthorized("The key is unknown or revoked.")
+        }
+        guard found.tenantStatus == .active else {
+            throw Problem.forbidden("This tenant is suspended; its keys are refused until the operator reactivates it.")
+        }
+        return .tenantKey(tenantID: found.key.tenantID, keyID: found.key.id, scopes: found.key.scopes)
+    }
+}

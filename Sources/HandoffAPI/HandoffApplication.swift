@@ -1,0 +1,55 @@
+import Foundation
+import HandoffOpenAPI
+import HandoffStore
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import Prometheus
+import ServiceLifecycle
+
+/// Everything the API needs, injected: no globals, so tests build the same
+/// application against their own database and clock.
+public struct APIDependencies: Sendable {
+    public var database: Database
+    public var migrator: Migrator
+    public var operatorKey: String
+    public var metrics: PrometheusCollectorRegistry
+    public var clock: @Sendable () -> Date
+
+    public init(database: Database, migrator: Migrator, operatorKey: String, metrics: PrometheusCollectorRegistry, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.database = database
+        self.migrator = migrator
+        self.operatorKey = operatorKey
+        self.metrics = metrics
+        self.clock = clock
+    }
+}
+
+public enum HandoffApplication {
+    public static func router(_ dependencies: APIDependencies) throws -> Router<BasicRequestContext> {
+        let routes = RouteTable(openAPIYAML: String(decoding: try OpenAPIDocument.yaml(), as: UTF8.self))
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ProblemMiddleware(routes: routes))
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: BodyLimitMiddleware(maxBytes: APILimits.maxBodyBytes))
+        router.add(middleware: AuthMiddleware(operatorKey: dependencies.operatorKey, keys: APIKeyStore(database: dependencies.database)))
+        let handlers = APIHandlers(database: dependencies.database, migrator: dependencies.migrator, metrics: dependencies.metrics, clock: dependencies.clock)
+        try handlers.registerHandlers(on: router, configuration: .init(dateTranscoder: RFC3339DateTranscoder()))
+        return router
+    }
+
+    /// The HTTP application, with the database pool and any workers as services
+    /// it starts before serving and stops after the last request on shutdown.
+    public static func build(
+        _ dependencies: APIDependencies,
+        configuration: ApplicationConfiguration,
+        services: [any Service] = [],
+        logger: Logger
+    ) throws -> some ApplicationProtocol {
+        var app = Application(router: try router(dependencies), configuration: configuration, logger: logger)
+        app.addServices(dependencies.database.client)
+        for service in services { app.addServices(service) }
+        return app
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import HandoffCore
+import HandoffStore
+import Hummingbird
+import Logging
+import OpenAPIRuntime
+
+/// The outermost middleware: whatever went wrong, the client gets problem+json
+/// and never a stack trace or a Swift type name; unexpected errors are logged.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTable
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = self.problem(for: error, request: request)
+            if problem.status == .internalServerError {
+                context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            }
+            return problem.response
+        }
+    }
+
+    func problem(for error: any Error, request: Request) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let failure as ValidationFailure:
+            return failure.problem
+        case let error as ServerError:
+            return problem(forServerError: error)
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound:
+                if let allowed = routes.allowedMethods(for: request.uri.path) {
+                    if allowed.contains(request.method.rawValue) { return .routeNotFound(request.uri.path) }
+                    return .methodNotAllowed(request.method.rawValue, allowed: allowed)
+                }
+                return .routeNotFound(request.uri.path)
+            case .contentTooLarge:
+                return .contentTooLarge(limit: APILimits.maxBodyBytes)
+            default:
+                return Problem(error.status, slug: "http-\(error.status.code)", title: error.status.reasonPhrase,
+                               detail: error.body)
+            }
+        case is DecodingError:
+            return problem(forDecoding: error as! DecodingError)
+        default:
+            if DatabaseAvailability.isUnavailable(error) {
+                return .unavailable("The database is unreachable; try again shortly.")
+            }
+            return .internalError
+        }
+    }
+
+    /// The generated server wraps what went wrong while reading the request.
+    private func problem(forServerError error: ServerError) -> Problem {
+        let underlying = error.underlyingError
+        if let problem = underlying as? Problem { return problem }
+        if let failure = underlying as? ValidationFailure { return failure.problem }
+        if let decoding = underlying as? DecodingError { return problem(forDecoding: decoding) }
+        if let http = underlying as? HTTPError, http.status == .contentTooLarge {
+            return .contentTooLarge(limit: APILimits.maxBodyBytes)
+        }
+        if DatabaseAvailability.isUnavailable(underlying) {
+            return .unavailable("The database is unreachable; try again shortly.")
+        }
+        // OpenAPIRuntime reports what it could not read from the request as its
+        // (internal) RuntimeError; anything else came from a handler: our fault.
+        guard String(describing: type(of: underlying)) == "RuntimeError" else { return .internalError }
+        let cause = error.causeDescription + " " + String(describing: underlying)
+        if cause.localizedCaseInsensitiveContains("content type") || cause.localizedCaseInsensitiveContains("content-type") {
+            return .unsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
+        }
+        if cause.localizedCaseInsensitiveContains("accept") {
+            return Problem(.notAcceptable, slug: "not-acceptable", title: "Not acceptable",
+                           detail: "This operation answers with application/json; send Accept: application/json or */*.")
+        }
+        if cause.localizedCaseInsensitiveContains("request body") {
+            return .badRequest("This operation needs a JSON body.")
+        }
+        return .badRequest("The request could not be read: \(Self.sanitized(String(describing: underlying))).")
+    }
+
+    /// 400 for JSON that does not parse; 422 with the field for a body that
+    /// parses but lacks a field or holds the wrong type.
+    private func problem(forDecoding error: DecodingError) -> Problem {
+        func path(_ codingPath: [any CodingKey], appending key: (any CodingKey)? = nil) -> String {
+            var parts = codingPath
+            if let key { parts.append(key) }
+            var result = ""
+            for part in parts {
+                if let index = part.intValue { result += "[\(index)]" } else {
+                    result += result.isEmpty ? part.stringValue : ".\(part.stringValue)"
+                }
+            }
+            return result.isEmpty ? "body" : result
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return .validation([FieldError(field: path(context.codingPath, appending: key), message: "is required")])
+        case .typeMismatch(let type, let context):
+            return .validation([FieldError(field: path(context.codingPath), message: "must be \(Self.jsonTypeName(type))")])
+        case .valueNotFound(let type, let context):
+            return .validation([FieldError(field: path(context.codingPath), message: "must be \(Self.jsonTypeName(type)), not null")])
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty {
+                return .badRequest("The body is not valid JSON.")
+            }
+            return .validation([FieldError(field: path(context.codingPath), message: Self.corruptionMessage(context.debugDescription))])
+        @unknown default:
+            return .badRequest("The body could not be read.")
+        }
+    }
+
+    static func jsonTypeName(_ type: Any.Type) -> String {
+        let name = String(describing: type)
+        if name.contains("String") || name.contains("Date") || name.contains("UUID") { return "a string" }
+        if name.contains("Int") { return "an integer" }
+        if name.contains("Double") || name.contains("Float") || name.contains("Decimal") { return "a number" }
+        if name.contains("Bool") { return "true or false" }
+        if name.contains("Array") || name.hasPrefix("[") { return "an array" }
+        if name.contains("Dictionary") || name.contains("Container") { return "an object" }
+        return "of another type"
+    }
+
+    static func corruptionMessage(_ description: String) -> String {
+        if description.contains("date") || description.contains("Date") {
+            return "must be an RFC 3339 timestamp, e.g. 2026-11-25T09:00:00.000Z"
+        }
+        if description.contains("enum") || description.contains("raw value") || description.contains("RawValue") {
+            return "is not one of the allowed values"
+        }
+        return "is not valid"
+    }
+
+    /// Keeps generated-code vocabulary (Swift type names) out of client messages.
+    static func sanitized(_ text: String) -> String {
+        var text = text
+        for noise in ["Swift.", "Components.Schemas.", "Operations.", "OpenAPIRuntime."] {
+            text = text.replacingOccurrences(of: noise, with: "")
+        }
+        return String(text.prefix(200))
+    }
+}
+
+enum APILimits {
+    /// Request bodies above this are refused with 413 before they are read whole.
+    static let maxBodyBytes = 256 * 1024
+}

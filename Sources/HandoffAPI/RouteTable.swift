@@ -1,0 +1,45 @@
+/// The operations the OpenAPI document declares, by path template, so that a
+/// request that matches a path but not a method gets 405 with `Allow`, and so
+/// that tests can enumerate every operation.
+public struct RouteTable: Sendable {
+    public struct Route: Sendable, Equatable {
+        public var template: String
+        public var methods: [String]
+    }
+
+    public let routes: [Route]
+
+    /// Reads `paths:` from the document: path keys are indented two spaces,
+    /// operations four. Our own document is written that way.
+    public init(openAPIYAML: String) {
+        var routes: [Route] = []
+        var inPaths = false
+        let operations: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
+        for line in openAPIYAML.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "paths:" { inPaths = true; continue }
+            guard inPaths else { continue }
+            if let first = line.first, first != " " { break }
+            if line.hasPrefix("  /"), !line.hasPrefix("   "), line.hasSuffix(":") {
+                routes.append(Route(template: String(line.dropFirst(2).dropLast()), methods: []))
+            } else if line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":"),
+                      operations.contains(String(line.dropFirst(4).dropLast())), !routes.isEmpty {
+                routes[routes.count - 1].methods.append(String(line.dropFirst(4).dropLast()).uppercased())
+            }
+        }
+        self.routes = routes
+    }
+
+    /// The methods allowed on a concrete path, or nil when no template matches it.
+    public func allowedMethods(for path: String) -> [String]? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        for route in routes {
+            let template = route.template.split(separator: "/", omittingEmptySubsequences: false)
+            guard template.count == segments.count else { continue }
+            let matches = zip(template, segments).allSatisfy { pattern, segment in
+                (pattern.hasPrefix("{") && pattern.hasSuffix("}") && !segment.isEmpty) || pattern == segment
+            }
+            if matches { return route.methods }
+        }
+        return nil
+    }
+}

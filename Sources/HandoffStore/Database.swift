@@ -1,0 +1,57 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The one way the service touches tenant data: a transaction that runs as the
+/// restricted role `handoff_app` with Row Level Security naming its tenant.
+///
+/// The role switch happens inside the transaction, so it holds whatever role
+/// DATABASE_URL names (a superuser bypasses RLS, handoff_app cannot), and it
+/// ends with the transaction, so no pooled connection carries a tenant over.
+public struct Database: Sendable {
+    public let client: PostgresClient
+    public let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// A transaction that sees only `tenantID`'s rows.
+    public func tenant<Result: Sendable>(
+        _ tenantID: UUID,
+        _ body: @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query(
+                "SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', \(tenantID.uuidString), true), set_config('app.scope', '', true)",
+                logger: logger
+            )
+            return try await body(connection)
+        }
+    }
+
+    /// A transaction across tenants, for the operator's endpoints, key lookup
+    /// and the workers. Still the restricted role: only the scope differs.
+    public func system<Result: Sendable>(
+        _ body: @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query(
+                "SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', '', true), set_config('app.scope', 'system', true)",
+                logger: logger
+            )
+            return try await body(connection)
+        }
+    }
+
+    /// Whether the database answers at all.
+    public func ping() async -> Bool {
+        do {
+            try await client.query("SELECT 1", logger: logger)
+            return true
+        } catch {
+            return false
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import HandoffAPI
+import HandoffCore
+import HandoffStore
+import HandoffWorkers
+import Hummingbird
+import Logging
+import Metrics
+import PostgresNIO
+import Prometheus
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the API, with the timer engine and delivery workers in the same process unless --no-workers."
+    )
+
+    @Flag(help: "Serve the API only; run `handoff worker` elsewhere.")
+    var noWorkers = false
+
+    func run() async throws {
+        let settings = try Settings()
+        let logger = settings.logger("handoff")
+        let postgres = try settings.postgres()
+        let migrations = try await SchemaGate.check(settings: settings, postgres: postgres, logger: logger)
+
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let client = PostgresClient(configuration: postgres, backgroundLogger: logger)
+        let database = Database(client: client, logger: logger)
+        let dependencies = APIDependencies(
+            database: database,
+            migrator: Migrator(client: client, migrations: migrations, logger: logger),
+            operatorKey: settings.operatorKey,
+            metrics: registry
+        )
+        let workers = noWorkers ? [] : Workers.services(database: database, logger: logger)
+        let app = try HandoffApplication.build(dependencies, configuration: settings.http, services: workers, logger: logger)
+        if settings.operatorKeyGenerated {
+            logger.notice("HANDOFF_OPERATOR_KEY was not set; generated one for this run", metadata: ["operator_key": "\(settings.operatorKey)"])
+        }
+        logger.notice("serving", metadata: ["address": "\(settings.httpDescription)", "workers": "\(!noWorkers)"])
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}
+
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the timer engine and delivery workers without the API.")
+
+    func run() async throws {
+        let settings = try Settings()
+        let logger = settings.logger("handoff.worker")
+        let postgres = try settings.postgres()
+        _ = try await SchemaGate.check(settings: settings, postgres: postgres, logger: logger)
+        let client = PostgresClient(configuration: postgres, backgroundLogger: logger)
+        let services: [any Service] = [client] + Workers.services(database: Database(client: client, logger: logger), logger: logger)
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// `serve` and `worker` refuse to start on a schema older (or newer) than this build.
+enum SchemaGate {
+    static func check(settings: Settings, postgres: PostgresClient.Configuration, logger: Logger) async throws -> [Migration] {
+        let migrations = try settings.migrations()
+        let pending = try await PostgresClient.withRunning(postgres, logger: logger) { client in
+            try await Migrator(client: client, migrations: migrations, logger: logger).pending()
+        }
+        guard pending.isEmpty else {
+            throw ValidationError("The database schema is behind this build by \(pending.count) migration(s) (\(pending.map { "\($0.version)_\($0.name)" }.joined(separator: ", "))). Run `handoff migrate` first.")
+        }
+        return migrations
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import HandoffCore
+import HandoffStore
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// The process's configuration, from the environment variables of PRODUCT.md.
+struct Settings {
+    var databaseURL: String
+    var operatorKey: String
+    /// True when no HANDOFF_OPERATOR_KEY was set and one was made up for this run.
+    var operatorKeyGenerated: Bool
+    var http: ApplicationConfiguration
+    var httpDescription: String
+    var migrationsDirectory: URL
+    var logLevel: Logger.Level
+
+    init(reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider())) throws {
+        guard let databaseURL = reader.string(forKey: "database.url") else {
+            throw ValidationError("DATABASE_URL is not set. Use scripts/run for a private dev database, or set postgres://user:pass@host:5432/db.")
+        }
+        self.databaseURL = databaseURL
+        if let key = reader.string(forKey: "handoff.operator.key", isSecret: true), !key.isEmpty {
+            operatorKey = key
+            operatorKeyGenerated = false
+        } else {
+            operatorKey = "op_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            operatorKeyGenerated = true
+        }
+        let httpReader = reader.scoped(to: "handoff.http")
+        let host = httpReader.string(forKey: "host", default: "127.0.0.1")
+        let port = httpReader.int(forKey: "port", default: 8080)
+        http = ApplicationConfiguration(reader: httpReader)
+        if httpReader.string(forKey: "host") == nil && httpReader.int(forKey: "port") == nil {
+            http.address = .hostname(host, port: port)
+        }
+        http.serverName = "handoff"
+        httpDescription = "\(host):\(port)"
+        migrationsDirectory = URL(fileURLWithPath: reader.string(forKey: "handoff.migrations.dir", default: "sql"), isDirectory: true)
+        logLevel = reader.string(forKey: "log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info
+    }
+
+    func postgres() throws -> PostgresClient.Configuration {
+        try DatabaseURL.configuration(databaseURL)
+    }
+
+    func migrations() throws -> [Migration] {
+        do {
+            return try Migrator.load(directory: migrationsDirectory)
+        } catch let error as MigrationPlanError {
+            throw error
+        } catch {
+            throw ValidationError("Cannot read migrations from \(migrationsDirectory.path); run from the repository root or set HANDOFF_MIGRATIONS_DIR.")
+        }
+    }
+
+    func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
+    }
+}
