@@ -9,8 +9,10 @@ import Hummingbird
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let operatorKeyHash: Data
     let keys: APIKeyStore
+    let routes: RouteTable
 
-    init(operatorKey: String, keys: APIKeyStore) {
+    init(operatorKey: String, keys: APIKeyStore, routes: RouteTable) {
+        self.routes = routes
         self.operatorKeyHash = Data(SHA256.hash(data: Data(operatorKey.utf8)))
         self.keys = keys
     }
@@ -36,6 +38,11 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         if audience == .publicEndpoint { return try await next(request, context) }
 
         let principal = try await authenticate(request)
+        // A path the API does not have is a 404 (or 405) whoever asks; only
+        // real operations are checked against the caller's audience and scopes.
+        guard let allowed = routes.allowedMethods(for: path), allowed.contains(request.method.rawValue) else {
+            return try await next(request, context)
+        }
         switch (audience, principal) {
         case (.operatorOnly, .tenantKey):
             throw Problem.forbidden("Tenants are managed with the operator key.")

@@ -38,7 +38,7 @@ public struct Problem: Error, Sendable, Equatable {
 
     /// Missing, or another tenant's: the answer is the same, so nothing leaks.
     public static func notFound(_ what: String) -> Problem {
-        Problem(.notFound, slug: "not-found", title: "Not found", detail: "No \(what) with that id in this tenant.")
+        Problem(.notFound, slug: "not-found", title: "Not found", detail: "No \(what) with that id.")
     }
 
     public static func routeNotFound(_ path: String) -> Problem {

@@ -16,7 +16,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let problem = self.problem(for: error, request: request)
             if problem.status == .internalServerError {
-                context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+                // Only the underlying error: a ServerError's description carries the
+                // request's headers, and with them the caller's key.
+                let cause = (error as? ServerError)?.underlyingError ?? error
+                context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: cause))", "path": "\(request.uri.path)"])
             }
             return problem.response
         }
@@ -100,6 +103,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case .keyNotFound(let key, let context):
             return .validation([FieldError(field: path(context.codingPath, appending: key), message: "is required")])
+        case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+            return .badRequest("A parameter has the wrong type: limit is an integer, ids are UUIDs.")
         case .typeMismatch(let type, let context):
             return .validation([FieldError(field: path(context.codingPath), message: "must be \(Self.jsonTypeName(type))")])
         case .valueNotFound(let type, let context):
@@ -129,7 +134,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         if description.contains("date") || description.contains("Date") {
             return "must be an RFC 3339 timestamp, e.g. 2026-11-25T09:00:00.000Z"
         }
-        if description.contains("enum") || description.contains("raw value") || description.contains("RawValue") {
+        if description.contains("enum") || description.contains("raw value") || description.contains("RawValue")
+            || description.contains("invalid") {
             return "is not one of the allowed values"
         }
         return "is not valid"

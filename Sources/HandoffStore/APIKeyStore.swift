@@ -57,7 +57,7 @@ public struct APIKeyStore: Sendable {
             try await Self.decode(connection.query(
                 """
                 SELECT id, tenant_id, name, prefix, scopes, created_at, revoked_at FROM api_keys
-                WHERE tenant_id = \(tenantID) AND (\(page.after) IS NULL OR id > \(page.after))
+                WHERE tenant_id = \(tenantID) AND (\(page.after)::uuid IS NULL OR id > \(page.after))
                 ORDER BY id LIMIT \(page.limit + 1)
                 """,
                 logger: database.logger

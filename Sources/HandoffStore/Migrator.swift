@@ -62,27 +62,28 @@ public struct Migrator: Sendable {
     }
 
     private func apply(on connection: PostgresConnection) async throws -> [Migration] {
-        _ = try await connection.simpleQuery("""
+        try await connection.query("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version     integer PRIMARY KEY,
                 name        text NOT NULL,
                 checksum    text NOT NULL,
                 applied_at  timestamptz NOT NULL DEFAULT now()
             )
-            """).get()
+            """, logger: logger)
         let pending = try MigrationPlan.pending(available: migrations, applied: try await applied(on: connection))
         for migration in pending {
             logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-            _ = try await connection.simpleQuery("BEGIN").get()
             do {
-                _ = try await connection.simpleQuery(migration.sql).get()
-                try await connection.query(
-                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(migration.checksum))",
-                    logger: logger
-                )
-                _ = try await connection.simpleQuery("COMMIT").get()
+                try await connection.withTransaction(logger: logger) { connection in
+                    for statement in SQLStatementSplitter.split(migration.sql) {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query(
+                        "INSERT INTO schema_migrations (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(migration.checksum))",
+                        logger: logger
+                    )
+                }
             } catch {
-                _ = try? await connection.simpleQuery("ROLLBACK").get()
                 throw MigrationFailed(migration: migration, underlying: error)
             }
         }

@@ -33,7 +33,7 @@ public struct TenantStore: Sendable {
             try await Self.decode(connection.query(
                 """
                 SELECT id, name, status, created_at FROM tenants
-                WHERE \(page.after) IS NULL OR id > \(page.after)
+                WHERE \(page.after)::uuid IS NULL OR id > \(page.after)
                 ORDER BY id LIMIT \(page.limit + 1)
                 """,
                 logger: database.logger

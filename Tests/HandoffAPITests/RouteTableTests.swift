@@ -1,0 +1,33 @@
+@testable import HandoffAPI
+import Testing
+
+@Suite("Route table from the OpenAPI document")
+struct RouteTableTests {
+    let table = RouteTable(openAPIYAML: """
+        openapi: "3.1.0"
+        paths:
+          /v1/things:
+            post:
+              operationId: a
+            get:
+              operationId: b
+          /v1/things/{id}:
+            parameters:
+              - name: id
+            delete:
+              operationId: c
+        components:
+          schemas:
+            get:
+              type: string
+        """)
+
+    @Test("templates match concrete paths and list their methods")
+    func matching() {
+        #expect(table.allowedMethods(for: "/v1/things") == ["POST", "GET"])
+        #expect(table.allowedMethods(for: "/v1/things/123") == ["DELETE"])
+        #expect(table.allowedMethods(for: "/v1/things/123/more") == nil)
+        #expect(table.allowedMethods(for: "/v1/other") == nil)
+        #expect(table.routes.count == 2)
+    }
+}
