@@ -34,6 +34,7 @@ public enum HandoffApplication {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBytes: APILimits.maxBodyBytes))
         router.add(middleware: AuthMiddleware(operatorKey: dependencies.operatorKey, keys: APIKeyStore(database: dependencies.database), routes: routes))
+        router.add(middleware: IdempotencyMiddleware(store: IdempotencyStore(database: dependencies.database)))
         let handlers = APIHandlers(database: dependencies.database, migrator: dependencies.migrator, metrics: dependencies.metrics, clock: dependencies.clock)
         try handlers.registerHandlers(on: router, configuration: .init(dateTranscoder: RFC3339DateTranscoder()))
         return router
