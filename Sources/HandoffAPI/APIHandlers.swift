@@ -11,17 +11,22 @@ struct APIHandlers: APIProtocol {
     let database: Database
     let tenants: TenantStore
     let keys: APIKeyStore
+    let config: ConfigurationStore
     let migrator: Migrator
     let metrics: PrometheusCollectorRegistry
     let clock: @Sendable () -> Date
+    /// HANDOFF_WEBHOOK_ALLOW_PRIVATE: http and private delivery targets are accepted.
+    let allowPrivateTargets: Bool
 
-    init(database: Database, migrator: Migrator, metrics: PrometheusCollectorRegistry, clock: @escaping @Sendable () -> Date = Date.init) {
-        self.database = database
-        self.tenants = TenantStore(database: database)
-        self.keys = APIKeyStore(database: database)
-        self.migrator = migrator
-        self.metrics = metrics
-        self.clock = clock
+    init(_ dependencies: APIDependencies) {
+        self.database = dependencies.database
+        self.tenants = TenantStore(database: dependencies.database)
+        self.keys = APIKeyStore(database: dependencies.database)
+        self.config = ConfigurationStore(database: dependencies.database)
+        self.migrator = dependencies.migrator
+        self.metrics = dependencies.metrics
+        self.clock = dependencies.clock
+        self.allowPrivateTargets = dependencies.allowPrivateTargets
     }
 }
 

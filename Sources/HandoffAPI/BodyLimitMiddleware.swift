@@ -2,6 +2,7 @@ import Hummingbird
 
 /// Reads a request body whole, up to a limit, before anything parses it: an
 /// oversized body is a 413, never a process holding megabytes per request.
+/// The bytes stay readable to handlers through `RequestBody.current`.
 struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let maxBytes: Int
 
@@ -10,9 +11,12 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
             throw Problem.contentTooLarge(limit: maxBytes)
         }
-        if [.post, .put, .patch].contains(request.method) {
-            _ = try await request.collectBody(upTo: maxBytes)
+        guard [.post, .put, .patch].contains(request.method) else {
+            return try await next(request, context)
         }
-        return try await next(request, context)
+        let body = try await request.collectBody(upTo: maxBytes)
+        return try await RequestBody.$current.withValue(body) {
+            try await next(request, context)
+        }
     }
 }

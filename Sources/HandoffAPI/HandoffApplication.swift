@@ -16,8 +16,16 @@ public struct APIDependencies: Sendable {
     public var operatorKey: String
     public var metrics: PrometheusCollectorRegistry
     public var clock: @Sendable () -> Date
+    /// HANDOFF_WEBHOOK_ALLOW_PRIVATE: accept http and private delivery targets (development, tests).
+    public var allowPrivateTargets: Bool
+    public var rateLimit: RateLimit
 
-    public init(database: Database, migrator: Migrator, operatorKey: String, metrics: PrometheusCollectorRegistry, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        database: Database, migrator: Migrator, operatorKey: String, metrics: PrometheusCollectorRegistry,
+        allowPrivateTargets: Bool = false, rateLimit: RateLimit = .standard, clock: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.rateLimit = rateLimit
+        self.allowPrivateTargets = allowPrivateTargets
         self.database = database
         self.migrator = migrator
         self.operatorKey = operatorKey
@@ -34,9 +42,13 @@ public enum HandoffApplication {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBytes: APILimits.maxBodyBytes))
         router.add(middleware: AuthMiddleware(operatorKey: dependencies.operatorKey, keys: APIKeyStore(database: dependencies.database), routes: routes))
+        router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(dependencies.rateLimit), clock: dependencies.clock))
         router.add(middleware: IdempotencyMiddleware(store: IdempotencyStore(database: dependencies.database)))
-        let handlers = APIHandlers(database: dependencies.database, migrator: dependencies.migrator, metrics: dependencies.metrics, clock: dependencies.clock)
-        try handlers.registerHandlers(on: router, configuration: .init(dateTranscoder: RFC3339DateTranscoder()))
+        let handlers = APIHandlers(dependencies)
+        // Compact JSON: clients parse it, and intake answers should be cheap to write.
+        try handlers.registerHandlers(on: router, configuration: .init(
+            dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]
+        ))
         return router
     }
 

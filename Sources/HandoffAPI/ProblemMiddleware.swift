@@ -131,6 +131,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func corruptionMessage(_ description: String) -> String {
+        if description.contains("UUID") {
+            return "must be a UUID, e.g. 0193a1c2-7d4e-7a10-9c3b-5f2e8d1a0b01"
+        }
         if description.contains("date") || description.contains("Date") {
             return "must be an RFC 3339 timestamp, e.g. 2026-11-25T09:00:00.000Z"
         }

@@ -20,3 +20,13 @@ package struct Nullable<Wrapped: Codable & Hashable & Sendable>: Codable, Hashab
         if let value { try container.encode(value) } else { try container.encodeNil() }
     }
 }
+
+extension KeyedDecodingContainer {
+    /// Generated decoders call this overload for required `Nullable` fields, so
+    /// an absent key reads as null. Swift's synthesized encoders omit nil
+    /// optionals, and records reach the wire types through that JSON.
+    package func decode<Wrapped>(_ type: Nullable<Wrapped>.Type, forKey key: Key) throws -> Nullable<Wrapped> {
+        guard contains(key) else { return Nullable(nil) }
+        return try Nullable<Wrapped>(from: superDecoder(forKey: key))
+    }
+}

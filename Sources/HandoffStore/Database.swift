@@ -22,12 +22,14 @@ public struct Database: Sendable {
         _ tenantID: UUID,
         _ body: @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await client.withTransaction(logger: logger) { connection in
-            try await connection.query(
-                "SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', \(tenantID.uuidString), true), set_config('app.scope', '', true)",
-                logger: logger
-            )
-            return try await body(connection)
+        try await Self.unwrapping {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query(
+                    "SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', \(tenantID.uuidString), true), set_config('app.scope', '', true)",
+                    logger: logger
+                )
+                return try await body(connection)
+            }
         }
     }
 
@@ -36,12 +38,27 @@ public struct Database: Sendable {
     public func system<Result: Sendable>(
         _ body: @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await client.withTransaction(logger: logger) { connection in
-            try await connection.query(
-                "SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', '', true), set_config('app.scope', 'system', true)",
-                logger: logger
-            )
-            return try await body(connection)
+        try await Self.unwrapping {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query(
+                    "SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', '', true), set_config('app.scope', 'system', true)",
+                    logger: logger
+                )
+                return try await body(connection)
+            }
+        }
+    }
+
+    /// A transaction that failed in its body and rolled back cleanly reports
+    /// the body's own error, so callers can tell a refusal from a failure.
+    static func unwrapping<Result>(_ transaction: () async throws -> Result) async throws -> Result {
+        do {
+            return try await transaction()
+        } catch let error as PostgresTransactionError {
+            if let closureError = error.closureError, error.rollbackError == nil, error.commitError == nil {
+                throw closureError
+            }
+            throw error
         }
     }
 

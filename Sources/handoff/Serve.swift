@@ -33,7 +33,9 @@ struct Serve: AsyncParsableCommand {
             database: database,
             migrator: Migrator(client: client, migrations: migrations, logger: logger),
             operatorKey: settings.operatorKey,
-            metrics: registry
+            metrics: registry,
+            allowPrivateTargets: settings.allowPrivateTargets,
+            rateLimit: settings.rateLimit
         )
         let workers = noWorkers ? [] : Workers.services(database: database, logger: logger)
         let app = try HandoffApplication.build(dependencies, configuration: settings.http, services: workers, logger: logger)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Configuration
 import Foundation
+import HandoffAPI
 import HandoffCore
 import HandoffStore
 import Hummingbird
@@ -17,6 +18,10 @@ struct Settings {
     var httpDescription: String
     var migrationsDirectory: URL
     var logLevel: Logger.Level
+    /// HANDOFF_WEBHOOK_ALLOW_PRIVATE
+    var allowPrivateTargets: Bool
+    /// HANDOFF_RATE_LIMIT_PER_SECOND / HANDOFF_RATE_LIMIT_BURST, per tenant key and process.
+    var rateLimit: RateLimit
 
     init(reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider())) throws {
         guard let databaseURL = reader.string(forKey: "database.url") else {
@@ -40,6 +45,10 @@ struct Settings {
         http.serverName = "handoff"
         httpDescription = "\(host):\(port)"
         migrationsDirectory = URL(fileURLWithPath: reader.string(forKey: "handoff.migrations.dir", default: "sql"), isDirectory: true)
+        allowPrivateTargets = reader.bool(forKey: "handoff.webhook.allow.private", default: false)
+        let rate = reader.double(forKey: "handoff.rate.limit.per.second", default: RateLimit.standard.ratePerSecond)
+        let burst = reader.double(forKey: "handoff.rate.limit.burst", default: max(rate * 2, 1))
+        rateLimit = RateLimit(ratePerSecond: max(rate, 0.001), capacity: max(burst, 1))
         logLevel = reader.string(forKey: "log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info
     }
 

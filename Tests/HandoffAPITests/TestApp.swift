@@ -15,7 +15,11 @@ struct TestApp {
     let client: any TestClientProtocol
     let database: Database
 
-    static func run(_ test: @escaping @Sendable (TestApp) async throws -> Void) async throws {
+    static func run(
+        rateLimit: RateLimit = .standard,
+        allowPrivateTargets: Bool = false,
+        _ test: @escaping @Sendable (TestApp) async throws -> Void
+    ) async throws {
         try await TestDatabase.withFreshDatabase { name in
             let postgres = PostgresClient(configuration: try TestDatabase.configuration(database: name), backgroundLogger: TestDatabase.logger)
             let database = Database(client: postgres, logger: TestDatabase.logger)
@@ -23,7 +27,9 @@ struct TestApp {
                 database: database,
                 migrator: Migrator(client: postgres, migrations: try TestDatabase.migrations(), logger: TestDatabase.logger),
                 operatorKey: operatorKey,
-                metrics: PrometheusCollectorRegistry()
+                metrics: PrometheusCollectorRegistry(),
+                allowPrivateTargets: allowPrivateTargets,
+                rateLimit: rateLimit
             )
             let app = try HandoffApplication.build(
                 dependencies,

@@ -1,0 +1,65 @@
+import Foundation
+import HandoffCore
+import HandoffOpenAPI
+
+extension APIHandlers {
+    func createChannel(_ input: Operations.CreateChannel.Input) async throws -> Operations.CreateChannel.Output {
+        let channel = try await createConfig(ChannelInput.self, makeChannel)
+        return .created(.init(body: .json(try created(channel))))
+    }
+
+    func listChannels(_ input: Operations.ListChannels.Input) async throws -> Operations.ListChannels.Output {
+        var filter: [String: Any] = [:]
+        if let type = input.query._type { filter["type"] = type.rawValue }
+        if let active = input.query.active { filter["active"] = active }
+        let (records, next) = try await listConfig(NotificationChannel.self, limit: input.query.limit, cursor: input.query.cursor, filter: filter)
+        return .ok(.init(body: .json(.init(data: try records.map { try wire($0) }, nextCursor: .init(next)))))
+    }
+
+    func getChannel(_ input: Operations.GetChannel.Input) async throws -> Operations.GetChannel.Output {
+        .ok(.init(body: .json(try wire(await getConfig(NotificationChannel.self, id: input.path.id)))))
+    }
+
+    func updateChannel(_ input: Operations.UpdateChannel.Input) async throws -> Operations.UpdateChannel.Output {
+        .ok(.init(body: .json(try wire(await updateConfig(ChannelInput.self, id: input.path.id, makeChannel)))))
+    }
+
+    func deleteChannel(_ input: Operations.DeleteChannel.Input) async throws -> Operations.DeleteChannel.Output {
+        try await deleteConfig(.channel, id: input.path.id)
+        return .noContent(.init())
+    }
+
+    /// A new secret takes over at once; the old one signs nothing more.
+    func rotateChannelSecret(_ input: Operations.RotateChannelSecret.Input) async throws -> Operations.RotateChannelSecret.Output {
+        let tenantID = try RequestIdentity.tenantID()
+        let id = try UUID(pathID: input.path.id, resource: "channel")
+        let now = clock()
+        let rotated = try await config.update(NotificationChannel.self, id: id, tenantID: tenantID) { channel in
+            var channel = channel
+            channel.secret = WebhookSecret.generate().text
+            channel.updatedAt = now
+            return .success(channel)
+        }
+        guard let rotated else { throw Problem.notFound("channel") }
+        guard rotated.type == .webhook else {
+            throw Problem.conflict("Only webhook channels have signing secrets; this one is \(rotated.type.rawValue).")
+        }
+        return .ok(.init(body: .json(try created(rotated))))
+    }
+
+    private var makeChannel: Make<NotificationChannel, ChannelInput> {
+        let allowInsecure = allowPrivateTargets
+        return { input, existing, id, now in
+            NotificationChannel.make(from: input, existing: existing, id: id, now: now, allowInsecureTargets: allowInsecure) {
+                WebhookSecret.generate().text
+            }
+        }
+    }
+
+    /// The channel with its secret, the one time a client sees it.
+    private func created(_ channel: NotificationChannel) throws -> Components.Schemas.ChannelCreated {
+        var body: Components.Schemas.ChannelCreated = try wire(channel)
+        body.value2.secret = channel.secret
+        return body
+    }
+}
