@@ -1,13 +1,142 @@
 import Foundation
 import HandoffCore
 import HandoffOpenAPI
+import HandoffStore
 
 extension APIHandlers {
-    func createLead(_ input: Operations.CreateLead.Input) async throws -> Operations.CreateLead.Output { throw Problem.internalError }
-    func listLeads(_ input: Operations.ListLeads.Input) async throws -> Operations.ListLeads.Output { throw Problem.internalError }
-    func getLead(_ input: Operations.GetLead.Input) async throws -> Operations.GetLead.Output { throw Problem.internalError }
-    func createLeadResponse(_ input: Operations.CreateLeadResponse.Input) async throws -> Operations.CreateLeadResponse.Output { throw Problem.internalError }
-    func reassignLead(_ input: Operations.ReassignLead.Input) async throws -> Operations.ReassignLead.Output { throw Problem.internalError }
-    func simulateRouting(_ input: Operations.SimulateRouting.Input) async throws -> Operations.SimulateRouting.Output { throw Problem.internalError }
-    func listEvents(_ input: Operations.ListEvents.Input) async throws -> Operations.ListEvents.Output { throw Problem.internalError }
+    func createLead(_ input: Operations.CreateLead.Input) async throws -> Operations.CreateLead.Output {
+        let tenantID = try RequestIdentity.tenantID()
+        let submission = try LeadSubmission.validate(RequestBody.decode(LeadSubmissionInput.self)).orThrow()
+        let (configuration, funnel) = try await funnel(of: submission, tenantID: tenantID)
+        let plan = try await mapLeadErrors {
+            try await leads.intake(submission, funnel: funnel, configuration: configuration, tenantID: tenantID, now: clock())
+        }
+        if !plan.timers.isEmpty || !plan.deliveries.isEmpty { outbox.raise() }
+        return .created(.init(body: .json(try wire(plan.lead))))
+    }
+
+    func simulateRouting(_ input: Operations.SimulateRouting.Input) async throws -> Operations.SimulateRouting.Output {
+        let tenantID = try RequestIdentity.tenantID()
+        let submission = try LeadSubmission.validate(RequestBody.decode(LeadSubmissionInput.self)).orThrow()
+        let (configuration, funnel) = try await funnel(of: submission, tenantID: tenantID)
+        let state = try await leads.routingState(tenantID: tenantID)
+        let now = clock()
+        // The next turn is shown, not taken: nothing is stored.
+        let plan = IntakePlanner.plan(
+            submission: submission, funnel: funnel, configuration: configuration,
+            openLeads: state.openLeads, turns: state.turns, tenantID: tenantID, now: now, newID: { .v7(at: now) }
+        )
+        return .ok(.init(body: .json(.init(
+            qualified: plan.qualified, ruleId: .init(plan.routing?.ruleID?.apiString), ownerId: .init(plan.lead.ownerID?.apiString),
+            dueAt: .init(plan.lead.sla.dueAt), trace: plan.routing?.trace ?? ["score \(submission.score) is below the funnel's qualify_min_score \(funnel.qualifyMinScore): not qualified"]
+        ))))
+    }
+
+    func listLeads(_ input: Operations.ListLeads.Input) async throws -> Operations.ListLeads.Output {
+        let tenantID = try RequestIdentity.tenantID()
+        let query = input.query
+        let page = try PageRequest.parse(limit: query.limit, cursor: query.cursor).orThrow()
+        var errors: [FieldError] = []
+        let ownerID = try queryID(query.ownerId, field: "owner_id", into: &errors)
+        let funnelID = try queryID(query.funnelId, field: "funnel_id", into: &errors)
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        let filter = LeadFilter(
+            status: query.status?.rawValue, slaState: query.slaState?.rawValue, ownerID: ownerID, funnelID: funnelID,
+            createdAfter: query.createdAfter, createdBefore: query.createdBefore
+        )
+        let (rows, next) = try await leads.list(tenantID: tenantID, filter: filter, page: page)
+        return .ok(.init(body: .json(.init(data: try rows.map { try wire($0) }, nextCursor: .init(next)))))
+    }
+
+    func getLead(_ input: Operations.GetLead.Input) async throws -> Operations.GetLead.Output {
+        let tenantID = try RequestIdentity.tenantID()
+        let id = try UUID(pathID: input.path.id, resource: "lead")
+        guard let detail = try await leads.get(id, tenantID: tenantID) else { throw Problem.notFound("lead") }
+        return .ok(.init(body: .json(.init(
+            value1: try wire(detail.lead),
+            value2: .init(
+                timeline: try detail.timeline.map { try wire($0) },
+                routing: try wire(detail.routing ?? RoutingRecord(ruleID: nil, strategy: nil, trace: []))
+            )
+        ))))
+    }
+
+    func createLeadResponse(_ input: Operations.CreateLeadResponse.Input) async throws -> Operations.CreateLeadResponse.Output {
+        let tenantID = try RequestIdentity.tenantID()
+        let id = try UUID(pathID: input.path.id, resource: "lead")
+        guard case .json(let body) = input.body else { throw Problem.badRequest("Send a JSON body.") }
+        var errors: [FieldError] = []
+        let ownerID = try queryID(body.ownerId, field: "owner_id", into: &errors)
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        let configuration = try await configurationCache.configuration(tenantID: tenantID)
+        let lead = try await mapLeadErrors {
+            try await leads.respond(
+                leadID: id, channel: body.channel.rawValue, ownerID: ownerID, respondedAt: body.respondedAt,
+                configuration: configuration, tenantID: tenantID, now: clock()
+            )
+        }
+        guard let lead else { throw Problem.notFound("lead") }
+        outbox.raise()
+        return .created(.init(body: .json(try wire(lead))))
+    }
+
+    func reassignLead(_ input: Operations.ReassignLead.Input) async throws -> Operations.ReassignLead.Output {
+        let tenantID = try RequestIdentity.tenantID()
+        let id = try UUID(pathID: input.path.id, resource: "lead")
+        guard case .json(let body) = input.body else { throw Problem.badRequest("Send a JSON body.") }
+        var errors: [FieldError] = []
+        let ownerID = try queryID(body.ownerId, field: "owner_id", into: &errors)
+        guard let ownerID, errors.isEmpty else { throw Problem.validation(errors) }
+        let configuration = try await configurationCache.configuration(tenantID: tenantID)
+        let lead = try await mapLeadErrors {
+            try await leads.reassign(leadID: id, ownerID: ownerID, configuration: configuration, tenantID: tenantID, now: clock())
+        }
+        guard let lead else { throw Problem.notFound("lead") }
+        outbox.raise()
+        return .ok(.init(body: .json(try wire(lead))))
+    }
+
+    func listEvents(_ input: Operations.ListEvents.Input) async throws -> Operations.ListEvents.Output {
+        let tenantID = try RequestIdentity.tenantID()
+        let page = try PageRequest.parse(limit: input.query.limit, cursor: input.query.cursor).orThrow()
+        var errors: [FieldError] = []
+        let leadID = try queryID(input.query.leadId, field: "lead_id", into: &errors)
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        let (events, next) = try await leads.events(tenantID: tenantID, leadID: leadID, type: input.query._type?.rawValue, page: page)
+        return .ok(.init(body: .json(.init(data: try events.map { try wire($0) }, nextCursor: .init(next)))))
+    }
+
+    // MARK: -
+
+    /// The submission's funnel from this tenant's configuration; unknown,
+    /// another tenant's and inactive funnels are field errors.
+    private func funnel(of submission: LeadSubmission, tenantID: UUID) async throws -> (TenantConfiguration, Funnel) {
+        let configuration = try await configurationCache.configuration(tenantID: tenantID)
+        guard let funnel = configuration.funnels[submission.funnelID] else {
+            throw Problem.validation([ConfigReference(field: "funnel_id", kind: .funnel, id: submission.funnelID).missingError])
+        }
+        guard funnel.active else {
+            throw Problem.validation([FieldError(field: "funnel_id", message: "names an inactive funnel; activate it to accept leads")])
+        }
+        return (configuration, funnel)
+    }
+
+    private func queryID(_ text: String?, field: String, into errors: inout [FieldError]) throws -> UUID? {
+        guard let text else { return nil }
+        guard let id = UUID(uuidString: text) else {
+            errors.append(FieldError(field: field, message: "must be a UUID"))
+            return nil
+        }
+        return id
+    }
+
+    private func mapLeadErrors<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch LeadWriteError.invalid(let errors) {
+            throw Problem.validation(errors)
+        } catch LeadWriteError.conflict(let detail) {
+            throw Problem.conflict(detail)
+        }
+    }
 }

@@ -12,6 +12,9 @@ struct APIHandlers: APIProtocol {
     let tenants: TenantStore
     let keys: APIKeyStore
     let config: ConfigurationStore
+    let leads: LeadStore
+    let configurationCache: ConfigurationCache
+    let outbox: OutboxSignal
     let migrator: Migrator
     let metrics: PrometheusCollectorRegistry
     let clock: @Sendable () -> Date
@@ -23,6 +26,9 @@ struct APIHandlers: APIProtocol {
         self.tenants = TenantStore(database: dependencies.database)
         self.keys = APIKeyStore(database: dependencies.database)
         self.config = ConfigurationStore(database: dependencies.database)
+        self.leads = LeadStore(database: dependencies.database)
+        self.configurationCache = dependencies.configurationCache
+        self.outbox = dependencies.outbox
         self.migrator = dependencies.migrator
         self.metrics = dependencies.metrics
         self.clock = dependencies.clock

@@ -19,12 +19,18 @@ public struct APIDependencies: Sendable {
     /// HANDOFF_WEBHOOK_ALLOW_PRIVATE: accept http and private delivery targets (development, tests).
     public var allowPrivateTargets: Bool
     public var rateLimit: RateLimit
+    /// Tenant configuration for intake, invalidated across processes by NOTIFY.
+    public var configurationCache: ConfigurationCache
+    /// Wakes timer engines and dispatchers after intake commits.
+    public var outbox: OutboxSignal
 
     public init(
         database: Database, migrator: Migrator, operatorKey: String, metrics: PrometheusCollectorRegistry,
         allowPrivateTargets: Bool = false, rateLimit: RateLimit = .standard, clock: @escaping @Sendable () -> Date = Date.init
     ) {
         self.rateLimit = rateLimit
+        self.configurationCache = ConfigurationCache(database: database)
+        self.outbox = OutboxSignal(client: database.client, logger: database.logger)
         self.allowPrivateTargets = allowPrivateTargets
         self.database = database
         self.migrator = migrator
@@ -61,7 +67,7 @@ public enum HandoffApplication {
         logger: Logger
     ) throws -> some ApplicationProtocol {
         var app = Application(router: try router(dependencies), configuration: configuration, logger: logger)
-        app.addServices(dependencies.database.client)
+        app.addServices(dependencies.database.client, dependencies.configurationCache, dependencies.outbox)
         for service in services { app.addServices(service) }
         return app
     }

@@ -18,14 +18,22 @@ public struct Database: Sendable {
     }
 
     /// A transaction that sees only `tenantID`'s rows.
+    ///
+    /// `durable: false` lets the commit return before its WAL reaches disk, for
+    /// tiny bookkeeping transactions whose loss in a crash is harmless (a
+    /// round-robin turn) and whose row lock must not be held through an fsync.
     public func tenant<Result: Sendable>(
         _ tenantID: UUID,
+        durable: Bool = true,
         _ body: @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await Self.unwrapping {
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query(
-                    "SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', \(tenantID.uuidString), true), set_config('app.scope', '', true)",
+                    """
+                    SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', \(tenantID.uuidString), true),
+                           set_config('app.scope', '', true), set_config('synchronous_commit', coalesce(\(durable ? nil : "off" as String?), current_setting('synchronous_commit')), true)
+                    """,
                     logger: logger
                 )
                 return try await body(connection)

@@ -2,11 +2,19 @@ import HandoffStore
 import Logging
 import ServiceLifecycle
 
+/// What the background services need beyond the database.
+public struct WorkerSettings: Sendable {
+    public var delivery: DeliverySettings
+
+    public init(delivery: DeliverySettings = DeliverySettings()) {
+        self.delivery = delivery
+    }
+}
+
 /// The background services `handoff serve` and `handoff worker` run beside the
-/// API. The SLA timer engine and the delivery dispatcher join this list as they
-/// land; until then a worker process only holds its database pool open.
+/// API: the delivery dispatcher now, the SLA timer engine when it lands.
 public enum Workers {
-    public static func services(database: Database, logger: Logger) -> [any Service] {
-        []
+    public static func services(database: Database, logger: Logger, settings: WorkerSettings = WorkerSettings()) -> [any Service] {
+        [DeliveryDispatcher(database: database, settings: settings.delivery, logger: logger)]
     }
 }

@@ -37,7 +37,7 @@ struct Serve: AsyncParsableCommand {
             allowPrivateTargets: settings.allowPrivateTargets,
             rateLimit: settings.rateLimit
         )
-        let workers = noWorkers ? [] : Workers.services(database: database, logger: logger)
+        let workers = noWorkers ? [] : Workers.services(database: database, logger: logger, settings: settings.workers)
         let app = try HandoffApplication.build(dependencies, configuration: settings.http, services: workers, logger: logger)
         if settings.operatorKeyGenerated {
             logger.notice("HANDOFF_OPERATOR_KEY was not set; generated one for this run", metadata: ["operator_key": "\(settings.operatorKey)"])
@@ -56,7 +56,7 @@ struct Worker: AsyncParsableCommand {
         let postgres = try settings.postgres()
         _ = try await SchemaGate.check(settings: settings, postgres: postgres, logger: logger)
         let client = PostgresClient(configuration: postgres, backgroundLogger: logger)
-        let services: [any Service] = [client] + Workers.services(database: Database(client: client, logger: logger), logger: logger)
+        let services: [any Service] = [client] + Workers.services(database: Database(client: client, logger: logger), logger: logger, settings: settings.workers)
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -4,6 +4,7 @@ import Foundation
 import HandoffAPI
 import HandoffCore
 import HandoffStore
+import HandoffWorkers
 import Hummingbird
 import Logging
 import PostgresNIO
@@ -22,6 +23,8 @@ struct Settings {
     var allowPrivateTargets: Bool
     /// HANDOFF_RATE_LIMIT_PER_SECOND / HANDOFF_RATE_LIMIT_BURST, per tenant key and process.
     var rateLimit: RateLimit
+    /// HANDOFF_SMTP_URL + HANDOFF_SMTP_FROM; nil when e-mail is not configured.
+    var smtp: SMTPConfiguration?
 
     init(reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider())) throws {
         guard let databaseURL = reader.string(forKey: "database.url") else {
@@ -50,6 +53,32 @@ struct Settings {
         let burst = reader.double(forKey: "handoff.rate.limit.burst", default: max(rate * 2, 1))
         rateLimit = RateLimit(ratePerSecond: max(rate, 0.001), capacity: max(burst, 1))
         logLevel = reader.string(forKey: "log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        smtp = try Self.smtp(reader)
+    }
+
+    /// Empty counts as unset: compose passes `${HANDOFF_SMTP_URL:-}` through.
+    static func smtp(_ reader: ConfigReader) throws -> SMTPConfiguration? {
+        let url = reader.string(forKey: "handoff.smtp.url", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
+        let from = reader.string(forKey: "handoff.smtp.from").flatMap { $0.isEmpty ? nil : $0 }
+        guard let url else {
+            if from != nil {
+                throw ValidationError("HANDOFF_SMTP_FROM is set but HANDOFF_SMTP_URL is not; set smtp://[user:pass@]host:port, or unset both to run without e-mail.")
+            }
+            return nil
+        }
+        guard let from else {
+            throw ValidationError("HANDOFF_SMTP_URL is set but HANDOFF_SMTP_FROM is not; set the sender, e.g. HANDOFF_SMTP_FROM='Handoff <handoff@example.com>'.")
+        }
+        do {
+            return try SMTPConfiguration(url: url, from: from)
+        } catch {
+            throw ValidationError("HANDOFF_SMTP_URL / HANDOFF_SMTP_FROM: \(error.message).")
+        }
+    }
+
+    /// The background services' settings.
+    var workers: WorkerSettings {
+        WorkerSettings(delivery: DeliverySettings(allowPrivateTargets: allowPrivateTargets, smtp: smtp))
     }
 
     func postgres() throws -> PostgresClient.Configuration {

@@ -14,10 +14,12 @@ struct TestApp {
 
     let client: any TestClientProtocol
     let database: Database
+    let dependencies: APIDependencies
 
     static func run(
         rateLimit: RateLimit = .standard,
         allowPrivateTargets: Bool = false,
+        clock: @escaping @Sendable () -> Date = Date.init,
         _ test: @escaping @Sendable (TestApp) async throws -> Void
     ) async throws {
         try await TestDatabase.withFreshDatabase { name in
@@ -29,7 +31,8 @@ struct TestApp {
                 operatorKey: operatorKey,
                 metrics: PrometheusCollectorRegistry(),
                 allowPrivateTargets: allowPrivateTargets,
-                rateLimit: rateLimit
+                rateLimit: rateLimit,
+                clock: clock
             )
             let app = try HandoffApplication.build(
                 dependencies,
@@ -37,7 +40,7 @@ struct TestApp {
                 logger: TestDatabase.logger
             )
             try await app.test(.live) { client in
-                try await test(TestApp(client: client, database: database))
+                try await test(TestApp(client: client, database: database, dependencies: dependencies))
             }
         }
     }

@@ -126,7 +126,8 @@ extension NotificationChannel {
         case .email:
             let toOwner = config.toOwner ?? false
             let to = config.to ?? []
-            if toOwner == to.isEmpty {
+            let hasList = !to.isEmpty
+            if hasList == toOwner {
                 v.fail("config", "an email channel has either a non-empty `to` list or `to_owner: true`")
                 return nil
             }

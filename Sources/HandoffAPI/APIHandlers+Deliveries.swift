@@ -1,0 +1,48 @@
+import Foundation
+import HandoffCore
+import HandoffOpenAPI
+import HandoffStore
+
+extension APIHandlers {
+    func listDeliveries(_ input: Operations.ListDeliveries.Input) async throws -> Operations.ListDeliveries.Output {
+        let tenantID = try RequestIdentity.tenantID()
+        var validator = Validator()
+        let channelID = Self.queryID(input.query.channelId, "channel_id", &validator)
+        let eventID = Self.queryID(input.query.eventId, "event_id", &validator)
+        var page: PageRequest?
+        switch PageRequest.parse(limit: input.query.limit, cursor: input.query.cursor) {
+        case .success(let parsed): page = parsed
+        case .failure(let failure): for error in failure.errors { validator.fail(error.field, error.message) }
+        }
+        guard let page, validator.isValid else { throw Problem.validation(validator.errors) }
+        let filter = DeliveryFilter(
+            status: input.query.status.flatMap { DeliveryStatus(rawValue: $0.rawValue) },
+            channelID: channelID, eventID: eventID
+        )
+        let (deliveries, next) = try await DeliveryStore(database: database).list(tenantID: tenantID, filter: filter, page: page)
+        return .ok(.init(body: .json(.init(data: try deliveries.map { try wire($0) }, nextCursor: .init(next)))))
+    }
+
+    func retryDelivery(_ input: Operations.RetryDelivery.Input) async throws -> Operations.RetryDelivery.Output {
+        let tenantID = try RequestIdentity.tenantID()
+        let id = try UUID(pathID: input.path.id, resource: "delivery")
+        switch try await DeliveryStore(database: database).retry(tenantID: tenantID, id: id, now: clock()) {
+        case .retried(let delivery):
+            return .ok(.init(body: .json(try wire(delivery))))
+        case .alreadyPending:
+            throw Problem.conflict("The delivery is still pending: it is queued or being retried on its schedule. Only a delivered or failed delivery can be retried.")
+        case .notFound:
+            throw Problem.notFound("delivery")
+        }
+    }
+
+    /// A filter id from the query string: a UUID, or a 422 naming the parameter.
+    private static func queryID(_ text: String?, _ field: String, _ validator: inout Validator) -> UUID? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let id = UUID(uuidString: text) else {
+            validator.fail(field, "must be a UUID such as 0190c1d2-7a3b-7c4d-8e5f-6a7b8c9d0e1f")
+            return nil
+        }
+        return id
+    }
+}

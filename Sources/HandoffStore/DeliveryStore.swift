@@ -1,0 +1,341 @@
+import Foundation
+import HandoffCore
+import Logging
+import PostgresNIO
+
+/// A delivery the dispatcher has claimed and now owns until `leaseUntil`:
+/// the event as stored, and the channel to send it through.
+public struct ClaimedDelivery: Sendable {
+    public var tenantID: UUID
+    public var id: UUID
+    public var eventID: UUID
+    public var channelID: UUID
+    /// This attempt's number, from 1; the outcome is recorded only while the
+    /// row still carries it (see `DeliveryStore.record`).
+    public var attempt: Int
+    /// The event JSON exactly as `events.payload` holds it; webhooks POST and
+    /// sign these bytes, so every retry sends the same body.
+    public var payload: [UInt8]
+    public var channelType: NotificationChannel.Kind
+    /// Nil when the stored config does not decode.
+    public var config: ChannelConfig?
+    /// `whsec_…` for webhook channels.
+    public var secret: String?
+
+    public init(
+        tenantID: UUID, id: UUID, eventID: UUID, channelID: UUID, attempt: Int, payload: [UInt8],
+        channelType: NotificationChannel.Kind, config: ChannelConfig?, secret: String?
+    ) {
+        self.tenantID = tenantID
+        self.id = id
+        self.eventID = eventID
+        self.channelID = channelID
+        self.attempt = attempt
+        self.payload = payload
+        self.channelType = channelType
+        self.config = config
+        self.secret = secret
+    }
+}
+
+/// A due delivery that was failed in the claim without a send: its channel
+/// was deactivated or deleted after the delivery was queued.
+public struct DroppedDelivery: Sendable, Equatable {
+    public var tenantID: UUID
+    public var id: UUID
+    public var reason: String
+}
+
+/// What one claim took.
+public struct DeliveryClaim: Sendable {
+    public var claimed: [ClaimedDelivery]
+    public var dropped: [DroppedDelivery]
+    /// How many due rows the claim looked at; when it equals the limit, more may be due.
+    public var examined: Int
+}
+
+/// How `POST /v1/deliveries/{id}/retry` went.
+public enum DeliveryRetryResult: Sendable, Equatable {
+    case retried(DeliveryRecord)
+    case alreadyPending
+    case notFound
+}
+
+/// The outbox: claiming due deliveries across tenants for the dispatcher,
+/// recording attempts, and the tenant's view of the log.
+///
+/// A claim does not hold its transaction open over the send. It leases the
+/// rows instead: in one short transaction it takes due rows with
+/// `FOR UPDATE SKIP LOCKED`, moves their `next_attempt_at` to the end of the
+/// lease and counts the attempt, and commits; the send happens outside any
+/// transaction; a second short transaction records the attempt and the
+/// outcome. A dispatcher that dies mid-send leaves the row pending with an
+/// expired lease, and the next claim after it sends again: at least once,
+/// which `webhook-id` (the event id) lets receivers deduplicate.
+public struct DeliveryStore: Sendable {
+    /// LISTEN/NOTIFY channel: intake and retries notify it after commit so
+    /// dispatchers wake at once instead of at their next poll.
+    public static let notificationChannel = "handoff_deliveries"
+
+    public let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    // MARK: - Dispatcher
+
+    /// Claims up to `limit` deliveries due at `now` in any tenant, leasing
+    /// each until `leaseUntil`. Rows another dispatcher holds are skipped,
+    /// not waited for. Deliveries whose channel is gone or inactive are
+    /// failed here, in the same transaction, and never handed out.
+    public func claim(limit: Int, now: Date, leaseUntil: Date) async throws -> DeliveryClaim {
+        try await database.system { connection in
+            var claimed: [ClaimedDelivery] = []
+            var dropped: [DroppedDelivery] = []
+            var examined = 0
+            let rows = try await connection.query(
+                """
+                SELECT d.tenant_id, d.id, d.event_id, d.channel_id, d.attempts, e.payload::text,
+                       ch.id IS NOT NULL, coalesce(ch.active, false), ch.type, ch.config::text, ch.secret
+                FROM deliveries d
+                JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+                LEFT JOIN channels ch ON ch.tenant_id = d.tenant_id AND ch.id = d.channel_id
+                WHERE d.status = 'pending' AND d.next_attempt_at <= \(now)
+                ORDER BY d.next_attempt_at
+                LIMIT \(limit)
+                FOR UPDATE OF d SKIP LOCKED
+                """,
+                logger: database.logger
+            )
+            for try await (tenantID, id, eventID, channelID, attempts, payload, channelExists, active, type, config, secret)
+                in rows.decode((UUID, UUID, UUID, UUID, Int, String, Bool, Bool, String?, String?, String?).self) {
+                examined += 1
+                guard channelExists, let type, let kind = NotificationChannel.Kind(rawValue: type) else {
+                    dropped.append(DroppedDelivery(
+                        tenantID: tenantID, id: id,
+                        reason: "the channel \(channelID.apiString) no longer exists; nothing was sent"
+                    ))
+                    continue
+                }
+                guard active else {
+                    dropped.append(DroppedDelivery(
+                        tenantID: tenantID, id: id,
+                        reason: "the channel \(channelID.apiString) is inactive (deactivated after this delivery was queued); nothing was sent. Reactivate the channel and retry the delivery to send it"
+                    ))
+                    continue
+                }
+                let decoded = config.flatMap { try? JSONDecoder().decode(ChannelConfig.self, from: Data($0.utf8)) }
+                claimed.append(ClaimedDelivery(
+                    tenantID: tenantID, id: id, eventID: eventID, channelID: channelID, attempt: attempts + 1,
+                    payload: Array(payload.utf8), channelType: kind, config: decoded, secret: secret
+                ))
+            }
+            if !claimed.isEmpty {
+                try await connection.query(
+                    """
+                    UPDATE deliveries d
+                    SET attempts = d.attempts + 1, next_attempt_at = \(leaseUntil), updated_at = \(now)
+                    FROM unnest(\(claimed.map(\.tenantID))::uuid[], \(claimed.map(\.id))::uuid[]) AS c(tenant_id, id)
+                    WHERE d.tenant_id = c.tenant_id AND d.id = c.id
+                    """,
+                    logger: database.logger
+                )
+            }
+            if !dropped.isEmpty {
+                try await connection.query(
+                    """
+                    UPDATE deliveries d
+                    SET status = 'failed', last_error = c.reason, updated_at = \(now)
+                    FROM unnest(\(dropped.map(\.tenantID))::uuid[], \(dropped.map(\.id))::uuid[], \(dropped.map(\.reason))::text[])
+                         AS c(tenant_id, id, reason)
+                    WHERE d.tenant_id = c.tenant_id AND d.id = c.id
+                    """,
+                    logger: database.logger
+                )
+            }
+            return DeliveryClaim(claimed: claimed, dropped: dropped, examined: examined)
+        }
+    }
+
+    /// When the next pending delivery falls due (or its lease runs out), in
+    /// any tenant; nil when nothing is pending.
+    public func nextDue() async throws -> Date? {
+        try await database.system { connection in
+            var earliest: Date?
+            for try await (next,) in try await connection.query(
+                "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'",
+                logger: database.logger
+            ).decode((Date?,).self) {
+                earliest = next
+            }
+            return earliest
+        }
+    }
+
+    /// Records one attempt and what the delivery becomes. The attempt row is
+    /// always written (it happened); the delivery changes only if it is still
+    /// pending at this attempt number, so a dispatcher whose lease ran out
+    /// while it waited on a slow receiver cannot overwrite the outcome of the
+    /// claim that took over. Returns false in that case.
+    @discardableResult
+    public func record(
+        _ delivery: ClaimedDelivery, attemptedAt: Date, durationMs: Int, result: DeliveryAttemptResult,
+        transition: DeliveryTransition, now: Date
+    ) async throws -> Bool {
+        let attemptID = UUID.v7(at: attemptedAt)
+        return try await database.system { connection in
+            let rows = try await connection.query(
+                """
+                WITH attempt AS (
+                    INSERT INTO delivery_attempts (tenant_id, id, delivery_id, attempted_at, duration_ms, status_code, error)
+                    VALUES (\(delivery.tenantID), \(attemptID), \(delivery.id), \(attemptedAt), \(durationMs)::integer,
+                            \(result.statusCode)::integer, \(result.error))
+                )
+                UPDATE deliveries
+                SET status = \(transition.status.rawValue),
+                    next_attempt_at = coalesce(\(transition.nextAttemptAt)::timestamptz, next_attempt_at),
+                    last_error = \(transition.lastError),
+                    delivered_at = \(transition.deliveredAt)::timestamptz,
+                    updated_at = \(now)
+                WHERE tenant_id = \(delivery.tenantID) AND id = \(delivery.id)
+                  AND status = 'pending' AND attempts = \(delivery.attempt)
+                RETURNING id
+                """,
+                logger: database.logger
+            )
+            var updated = false
+            for try await _ in rows { updated = true }
+            return updated
+        }
+    }
+
+    /// Wakes every dispatcher listening, in any process. Outside a
+    /// transaction it is sent at once; inside one (`notify(on:)`), at commit.
+    public func notifyDispatchers() async throws {
+        try await database.client.query("SELECT pg_notify(\(Self.notificationChannel), '')", logger: database.logger)
+    }
+
+    /// NOTIFY within the caller's transaction: Postgres delivers it on
+    /// commit and drops it on rollback, so no dispatcher wakes for rows that
+    /// never existed.
+    public static func notify(on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_notify(\(notificationChannel), '')", logger: logger)
+    }
+
+    // MARK: - Tenant API
+
+    /// A page of the tenant's deliveries, newest first, each with its
+    /// attempts (one query: the attempts are aggregated per row).
+    public func list(tenantID: UUID, filter: DeliveryFilter, page: PageRequest) async throws -> (deliveries: [DeliveryRecord], next: String?) {
+        let rows = try await database.tenant(tenantID) { connection in
+            try await Self.select(
+                on: connection, logger: database.logger, tenantID: tenantID,
+                id: nil, filter: filter, after: page.after, limit: page.limit + 1
+            )
+        }
+        let (deliveries, next) = PageCursor.next(rows, limit: page.limit, id: \.id)
+        return (deliveries, next)
+    }
+
+    /// Puts a settled delivery back in the queue, due now, with a fresh retry
+    /// schedule; the attempt log is kept. A pending one is left alone.
+    public func retry(tenantID: UUID, id: UUID, now: Date) async throws -> DeliveryRetryResult {
+        try await database.tenant(tenantID) { connection in
+            var current: String?
+            for try await (status,) in try await connection.query(
+                "SELECT status FROM deliveries WHERE tenant_id = \(tenantID) AND id = \(id) FOR UPDATE",
+                logger: database.logger
+            ).decode((String,).self) {
+                current = status
+            }
+            guard let current else { return .notFound }
+            guard current != DeliveryStatus.pending.rawValue else { return .alreadyPending }
+            // The counter restarts so the retry gets the whole schedule again;
+            // the log keeps every earlier attempt, and the API counts those.
+            try await connection.query(
+                """
+                UPDATE deliveries
+                SET status = 'pending', attempts = 0, next_attempt_at = \(now), last_error = NULL,
+                    delivered_at = NULL, updated_at = \(now)
+                WHERE tenant_id = \(tenantID) AND id = \(id)
+                """,
+                logger: database.logger
+            )
+            try await Self.notify(on: connection, logger: database.logger)
+            let rows = try await Self.select(
+                on: connection, logger: database.logger, tenantID: tenantID,
+                id: id, filter: DeliveryFilter(), after: nil, limit: 1
+            )
+            guard let record = rows.first else { return .notFound }
+            return .retried(record)
+        }
+    }
+
+    static func select(
+        on connection: PostgresConnection, logger: Logger, tenantID: UUID,
+        id: UUID?, filter: DeliveryFilter, after: UUID?, limit: Int
+    ) async throws -> [DeliveryRecord] {
+        // Attempt times leave as epoch milliseconds: exact, and no parsing of
+        // Postgres' timestamp text inside JSON.
+        let rows = try await connection.query(
+            """
+            SELECT d.id, d.event_id, e.type, d.channel_id, d.status, d.next_attempt_at, d.last_error,
+                   d.delivered_at, d.created_at,
+                   coalesce((
+                       SELECT jsonb_agg(jsonb_build_object(
+                                  'at_ms', floor(extract(epoch FROM a.attempted_at) * 1000)::bigint,
+                                  'duration_ms', a.duration_ms, 'status_code', a.status_code, 'error', a.error
+                              ) ORDER BY a.attempted_at, a.id)
+                       FROM delivery_attempts a
+                       WHERE a.tenant_id = d.tenant_id AND a.delivery_id = d.id
+                   ), '[]'::jsonb)::text
+            FROM deliveries d
+            JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+            WHERE d.tenant_id = \(tenantID)
+              AND (\(id)::uuid IS NULL OR d.id = \(id))
+              AND (\(filter.status?.rawValue)::text IS NULL OR d.status = \(filter.status?.rawValue))
+              AND (\(filter.channelID)::uuid IS NULL OR d.channel_id = \(filter.channelID))
+              AND (\(filter.eventID)::uuid IS NULL OR d.event_id = \(filter.eventID))
+              AND (\(after)::uuid IS NULL OR d.id < \(after))
+            ORDER BY d.id DESC
+            LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var records: [DeliveryRecord] = []
+        for try await (id, eventID, type, channelID, status, nextAttemptAt, lastError, deliveredAt, createdAt, attempts)
+            in rows.decode((UUID, UUID, String, UUID, String, Date, String?, Date?, Date, String).self) {
+            let log = try JSONDecoder().decode([StoredAttempt].self, from: Data(attempts.utf8))
+            records.append(DeliveryRecord(
+                id: id, eventID: eventID, eventType: EventType(rawValue: type) ?? .leadAssigned, channelID: channelID,
+                status: DeliveryStatus(rawValue: status) ?? .pending, nextAttemptAt: nextAttemptAt,
+                lastError: lastError, deliveredAt: deliveredAt, createdAt: createdAt,
+                attempts: log.map {
+                    DeliveryAttemptRecord(
+                        attemptedAt: Date(timeIntervalSince1970: TimeInterval($0.atMs) / 1000),
+                        durationMs: $0.durationMs, statusCode: $0.statusCode, error: $0.error
+                    )
+                }
+            ))
+        }
+        return records
+    }
+
+    private struct StoredAttempt: Decodable {
+        var atMs: Int64
+        var durationMs: Int
+        var statusCode: Int?
+        var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case error
+            case atMs = "at_ms", durationMs = "duration_ms", statusCode = "status_code"
+        }
+    }
+}
+
+extension UUID {
+    /// Lowercase, as Postgres and the API print ids.
+    fileprivate var apiString: String { uuidString.lowercased() }
+}

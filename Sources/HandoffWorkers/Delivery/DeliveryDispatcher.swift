@@ -1,0 +1,243 @@
+import AsyncHTTPClient
+import Foundation
+import HandoffCore
+import HandoffStore
+import Logging
+import Metrics
+import NIOConcurrencyHelpers
+import NIOPosix
+import ServiceLifecycle
+
+/// Sends what the outbox holds: webhooks, Slack messages and e-mails.
+///
+/// It wakes on a NOTIFY on `handoff_deliveries` (intake and retries send one
+/// after commit), on its own timer for the earliest pending `next_attempt_at`,
+/// and at least every `pollInterval` as a safety net for notifications missed
+/// while the LISTEN connection was down. Each time it claims as many due
+/// deliveries as it has free sending slots (`concurrency`), leases them (see
+/// `DeliveryStore`), sends them concurrently, and records each attempt as it
+/// ends. Any number of dispatchers, in any number of processes, can run
+/// against one database: `SKIP LOCKED` and the lease keep them apart.
+///
+/// On graceful shutdown it claims nothing more and lets the sends in flight
+/// finish and be recorded (each is bounded by its timeout). Cancelled
+/// outright, it abandons them unrecorded; their leases run out and another
+/// dispatcher sends them again.
+public final class DeliveryDispatcher: Service, Sendable {
+    let store: DeliveryStore
+    let settings: DeliverySettings
+    let logger: Logger
+    private let wakeup = Wakeup()
+    private let inFlight = NIOLockedValueBox(0)
+
+    public init(database: Database, settings: DeliverySettings, logger: Logger) {
+        self.store = DeliveryStore(database: database)
+        self.settings = settings
+        var logger = logger
+        logger[metadataKey: "service"] = "deliveries"
+        self.logger = logger
+    }
+
+    /// Look for due deliveries now, in this process. Other processes hear
+    /// `DeliveryStore.notifyDispatchers()` / `notify(on:)` instead.
+    public func wake() {
+        wakeup.ring()
+    }
+
+    public func run() async throws {
+        let http = HTTPClient(
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            configuration: Self.httpConfiguration(settings),
+            backgroundActivityLogger: logger
+        )
+        let senders = Senders(
+            settings: settings,
+            http: HTTPDelivery(
+                client: http, policy: DeliveryTargetPolicy(allowPrivate: settings.allowPrivateTargets),
+                resolver: settings.resolver, timeout: settings.httpTimeout, maxResponseBytes: settings.maxResponseBytes
+            ),
+            smtp: SMTPClient(timeout: settings.smtpTimeout, logger: logger)
+        )
+        logger.info("delivery dispatcher started", metadata: [
+            "concurrency": "\(settings.concurrency)", "smtp": "\(settings.smtp.map(\.description) ?? "not configured")",
+            "allow_private_targets": "\(settings.allowPrivateTargets)",
+        ])
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.listen() }
+                await self.dispatch(senders)
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.wakeup.stop()
+        }
+        try? await http.shutdown()
+        logger.info("delivery dispatcher stopped")
+    }
+
+    static func httpConfiguration(_ settings: DeliverySettings) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .nanoseconds(Int64(settings.httpTimeout.timeInterval * 1e9)))
+        )
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = settings.concurrency
+        configuration.decompression = .disabled
+        return configuration
+    }
+
+    // MARK: - The loop
+
+    private func dispatch(_ senders: Senders) async {
+        await withDiscardingTaskGroup { group in
+            var failures = 0
+            while !wakeup.isStopped, !Task.isCancelled {
+                let free = settings.concurrency - inFlight.withLockedValue { $0 }
+                var pause = settings.pollInterval
+                if free > 0 {
+                    do {
+                        let now = settings.clock()
+                        let claim = try await store.claim(
+                            limit: free, now: now, leaseUntil: now.addingTimeInterval(settings.lease.timeInterval)
+                        )
+                        failures = 0
+                        for dropped in claim.dropped {
+                            logger.notice("delivery failed without a send", metadata: [
+                                "tenant_id": "\(dropped.tenantID)", "delivery_id": "\(dropped.id)", "reason": "\(dropped.reason)",
+                            ])
+                            Self.count(type: "unknown", outcome: "dropped")
+                        }
+                        for delivery in claim.claimed {
+                            inFlight.withLockedValue { $0 += 1 }
+                            group.addTask {
+                                await self.deliver(delivery, senders)
+                                let wasFull = self.inFlight.withLockedValue { count -> Bool in
+                                    count -= 1
+                                    return count + 1 == self.settings.concurrency
+                                }
+                                // A slot came free while the loop waited for one.
+                                if wasFull { self.wakeup.ring() }
+                            }
+                        }
+                        // A full claim means more may be due right now.
+                        if claim.examined == free { continue }
+                        if let next = try await store.nextDue() {
+                            let wait = next.timeIntervalSince(settings.clock())
+                            // Due but not claimable: another dispatcher's claim
+                            // holds it for a moment. Look again shortly.
+                            pause = min(pause, Duration(timeInterval: max(wait, 0.05)))
+                        }
+                    } catch {
+                        if Task.isCancelled || wakeup.isStopped { break }
+                        failures += 1
+                        pause = min(settings.pollInterval, .milliseconds(100) * (1 << min(failures, 6)))
+                        logger.warning("could not claim deliveries; trying again", metadata: [
+                            "error": "\(String(reflecting: error))", "retry_in": "\(pause)",
+                        ])
+                    }
+                }
+                await wakeup.sleep(upTo: pause)
+            }
+        }
+    }
+
+    /// One attempt, start to record.
+    private func deliver(_ delivery: ClaimedDelivery, _ senders: Senders) async {
+        let attemptedAt = settings.clock()
+        let started = ContinuousClock.now
+        let result = await senders.send(delivery, at: attemptedAt)
+        let elapsed = ContinuousClock.now - started
+        // Cancelled (not a graceful stop): leave the row to its lease.
+        if Task.isCancelled { return }
+        let now = settings.clock()
+        var random = InjectedRandom(source: settings.random)
+        let transition = DeliveryTransition.after(
+            result, attempt: delivery.attempt, at: now, schedule: settings.schedule, random: &random
+        )
+        let durationMs = Int((elapsed.timeInterval * 1000).rounded())
+        var metadata: Logger.Metadata = [
+            "tenant_id": "\(delivery.tenantID)", "delivery_id": "\(delivery.id)", "event_id": "\(delivery.eventID)",
+            "channel": "\(delivery.channelType.rawValue)", "attempt": "\(delivery.attempt)",
+            "status": "\(transition.status.rawValue)", "duration_ms": "\(durationMs)",
+        ]
+        if let code = result.statusCode { metadata["status_code"] = "\(code)" }
+        if let error = result.error { metadata["error"] = "\(error)" }
+        if let next = transition.nextAttemptAt { metadata["next_attempt_at"] = "\(RFC3339Timestamp.format(next))" }
+        do {
+            let owned = try await store.record(
+                delivery, attemptedAt: attemptedAt, durationMs: durationMs, result: result, transition: transition, now: now
+            )
+            if !owned {
+                logger.notice("attempt recorded, but its lease had run out and another claim took the delivery over", metadata: metadata)
+            } else if result.kind == .delivered {
+                logger.debug("delivered", metadata: metadata)
+            } else {
+                logger.info("delivery attempt failed", metadata: metadata)
+            }
+        } catch {
+            metadata["record_error"] = "\(String(reflecting: error))"
+            logger.error("could not record a delivery attempt; it will be sent again when its lease runs out", metadata: metadata)
+        }
+        Self.count(type: delivery.channelType.rawValue, outcome: result.kind.rawValue)
+        Metrics.Timer(label: "handoff_delivery_attempt_duration_seconds", dimensions: [("type", delivery.channelType.rawValue)])
+            .recordNanoseconds(Int64(elapsed.timeInterval * 1e9))
+    }
+
+    static func count(type: String, outcome: String) {
+        Counter(label: "handoff_delivery_attempts_total", dimensions: [("type", type), ("outcome", outcome)]).increment()
+    }
+
+    // MARK: - LISTEN
+
+    /// Holds one connection in LISTEN and rings on every notification; on
+    /// each (re)start it rings once too, since anything notified while it was
+    /// not listening is gone. Reconnects with capped exponential backoff.
+    private func listen() async {
+        var delay = settings.listenRetryInitial
+        while !Task.isCancelled {
+            let listened = NIOLockedValueBox(false)
+            do {
+                try await store.database.client.withConnection { connection in
+                    try await connection.listen(on: DeliveryStore.notificationChannel) { notifications in
+                        listened.withLockedValue { $0 = true }
+                        self.wakeup.ring()
+                        self.settings.onListening?()
+                        for try await _ in notifications {
+                            self.wakeup.ring()
+                        }
+                    }
+                }
+                if Task.isCancelled { return }
+                logger.warning("the LISTEN connection ended; reconnecting")
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("the LISTEN connection failed; reconnecting", metadata: [
+                    "error": "\(String(reflecting: error))", "retry_in": "\(delay)",
+                ])
+            }
+            if listened.withLockedValue({ $0 }) { delay = settings.listenRetryInitial }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, settings.listenRetryMax)
+        }
+    }
+}
+
+/// One sender per channel type.
+struct Senders: Sendable {
+    let webhook: WebhookSender
+    let slack: SlackSender
+    let email: EmailSender
+
+    init(settings: DeliverySettings, http: HTTPDelivery, smtp: SMTPClient) {
+        webhook = WebhookSender(http: http)
+        slack = SlackSender(http: http)
+        email = EmailSender(client: smtp, configuration: settings.smtp)
+    }
+
+    func send(_ delivery: ClaimedDelivery, at now: Date) async -> DeliveryAttemptResult {
+        switch delivery.channelType {
+        case .webhook: await webhook.send(delivery, at: now)
+        case .slack: await slack.send(delivery, at: now)
+        case .email: await email.send(delivery, at: now)
+        }
+    }
+}
