@@ -34,16 +34,19 @@ extension APIHandlers {
         let tenantID = try RequestIdentity.tenantID()
         let id = try UUID(pathID: input.path.id, resource: "channel")
         let now = clock()
+        // Refused before anything is written: only webhooks sign. (A channel's type never changes.)
+        guard let current = try await config.get(NotificationChannel.self, id: id, tenantID: tenantID) else { throw Problem.notFound("channel") }
+        guard current.type == .webhook else {
+            throw Problem.conflict("Only webhook channels have signing secrets; this one is \(current.type.rawValue).")
+        }
         let rotated = try await config.update(NotificationChannel.self, id: id, tenantID: tenantID) { channel in
             var channel = channel
             channel.secret = WebhookSecret.generate().text
             channel.updatedAt = now
             return .success(channel)
         }
+        configurationCache.invalidate(tenantID: tenantID)
         guard let rotated else { throw Problem.notFound("channel") }
-        guard rotated.type == .webhook else {
-            throw Problem.conflict("Only webhook channels have signing secrets; this one is \(rotated.type.rawValue).")
-        }
         return .ok(.init(body: .json(try created(rotated))))
     }
 

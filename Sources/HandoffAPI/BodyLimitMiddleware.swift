@@ -14,9 +14,7 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         guard [.post, .put, .patch].contains(request.method) else {
             return try await next(request, context)
         }
-        let body = try await request.collectBody(upTo: maxBytes)
-        return try await RequestBody.$current.withValue(body) {
-            try await next(request, context)
-        }
+        RequestBody.box?.buffer = try await request.collectBody(upTo: maxBytes)
+        return try await next(request, context)
     }
 }

@@ -8,11 +8,11 @@ import HandoffStore
 extension APIHandlers {
     typealias Make<Record: ConfigRecord, Input> = @Sendable (Input, Record?, UUID, Date) -> Result<Record, ValidationFailure>
 
-    func createConfig<Record: ConfigRecord, Input: Decodable & Sendable>(_ input: Input.Type, _ make: Make<Record, Input>) async throws -> Record {
+    func createConfig<Record: ConfigRecord, Input: Decodable & ReferencingInput>(_ input: Input.Type, _ make: Make<Record, Input>) async throws -> Record {
         let tenantID = try RequestIdentity.tenantID()
         let body = try RequestBody.decode(input)
         let now = clock()
-        let record = try make(body, nil, .v7(at: now), now).orThrow()
+        let record = try await validated(make(body, nil, .v7(at: now), now), input: body, tenantID: tenantID)
         return try await mapWriteErrors { try await config.create(record, tenantID: tenantID) }
     }
 
@@ -32,15 +32,22 @@ extension APIHandlers {
         return try await config.list(type, tenantID: tenantID, page: page, filter: String(decoding: json, as: UTF8.self))
     }
 
-    func updateConfig<Record: ConfigRecord, Input: Decodable & Sendable>(
+    func updateConfig<Record: ConfigRecord, Input: Decodable & ReferencingInput>(
         _ input: Input.Type, id: String, _ make: Make<Record, Input>
     ) async throws -> Record {
         let tenantID = try RequestIdentity.tenantID()
         let id = try UUID(pathID: id, resource: Record.kind.noun)
         let body = try RequestBody.decode(input)
         let now = clock()
-        let updated = try await mapWriteErrors {
-            try await config.update(Record.self, id: id, tenantID: tenantID) { current in make(body, current, id, now) }
+        let updated: Record?
+        do {
+            updated = try await mapWriteErrors {
+                try await config.update(Record.self, id: id, tenantID: tenantID) { current in make(body, current, id, now) }
+            }
+        } catch let problem as Problem where problem.slug == "validation" {
+            // Field errors first found, now joined by any unknown references in the body.
+            _ = try await validated(.failure(ValidationFailure(errors: problem.errors)) as Result<Record, ValidationFailure>, input: body, tenantID: tenantID)
+            throw problem
         }
         guard let updated else { throw Problem.notFound(Record.kind.noun) }
         return updated
@@ -53,7 +60,21 @@ extension APIHandlers {
         guard deleted else { throw Problem.notFound(kind.noun) }
     }
 
+    /// The record, or one 422 with its field errors and the body's unknown references together.
+    private func validated<Record: ConfigRecord>(
+        _ result: Result<Record, ValidationFailure>, input: some ReferencingInput, tenantID: UUID
+    ) async throws -> Record {
+        guard case .failure(let failure) = result else { return try result.get() }
+        let reported = Set(failure.errors.map(\.field))
+        let missing = try await config.missingReferences(input.references.filter { !reported.contains($0.field) }, tenantID: tenantID)
+        throw Problem.validation(failure.errors + missing)
+    }
+
+    /// Runs a configuration write; this process's cache forgets the tenant at
+    /// once (other processes hear the write's NOTIFY), so the very next lead
+    /// routes with the new configuration.
     private func mapWriteErrors<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        defer { if let tenantID = try? RequestIdentity.tenantID() { configurationCache.invalidate(tenantID: tenantID) } }
         do {
             return try await body()
         } catch let failure as ValidationFailure {

@@ -44,12 +44,13 @@ public enum HandoffApplication {
     public static func router(_ dependencies: APIDependencies) throws -> Router<BasicRequestContext> {
         let routes = RouteTable(openAPIYAML: String(decoding: try OpenAPIDocument.yaml(), as: UTF8.self))
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: ProblemMiddleware(routes: routes))
+        let problems = ProblemMiddleware<BasicRequestContext>(routes: routes)
+        router.add(middleware: problems)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBytes: APILimits.maxBodyBytes))
         router.add(middleware: AuthMiddleware(operatorKey: dependencies.operatorKey, keys: APIKeyStore(database: dependencies.database), routes: routes))
         router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(dependencies.rateLimit), clock: dependencies.clock))
-        router.add(middleware: IdempotencyMiddleware(store: IdempotencyStore(database: dependencies.database)))
+        router.add(middleware: IdempotencyMiddleware(store: IdempotencyStore(database: dependencies.database), classify: problems.problem(for:request:)))
         let handlers = APIHandlers(dependencies)
         // Compact JSON: clients parse it, and intake answers should be cheap to write.
         try handlers.registerHandlers(on: router, configuration: .init(

@@ -11,6 +11,9 @@ import NIOCore
 /// create; a 5xx releases it so the client can try again.
 struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
     let store: IdempotencyStore
+    /// How ProblemMiddleware will answer an error: refusals (4xx) are the
+    /// answer to the request and are kept for replay, whatever layer threw them.
+    let classify: @Sendable (any Error, Request) -> Problem
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post, let key = request.headers[HTTPField.Name("Idempotency-Key")!] else {
@@ -51,11 +54,13 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
         let response: Response
         do {
             response = try await next(request, context)
-        } catch let problem as Problem where problem.status.code < 500 {
-            // A refusal is the answer to this request: replay it too.
-            try await store.complete(namespace: namespace, key: key, response: .init(status: problem.status.code, contentType: "application/problem+json", body: problem.body))
-            throw problem
         } catch {
+            let problem = classify(error, request)
+            if problem.status.code < 500 {
+                // A refusal is the answer to this request: replay it too.
+                try await store.complete(namespace: namespace, key: key, response: .init(status: problem.status.code, contentType: "application/problem+json", body: problem.body))
+                throw problem
+            }
             try? await store.release(namespace: namespace, key: key)
             throw error
         }

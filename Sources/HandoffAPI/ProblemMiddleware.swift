@@ -12,7 +12,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
-            return try await next(request, context)
+            return try await RequestBody.$box.withValue(RequestBody.Box()) {
+                try await next(request, context)
+            }
         } catch {
             let problem = self.problem(for: error, request: request)
             if problem.status == .internalServerError {
@@ -110,6 +112,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case .valueNotFound(let type, let context):
             return .validation([FieldError(field: path(context.codingPath), message: "must be \(Self.jsonTypeName(type)), not null")])
         case .dataCorrupted(let context):
+            if context.codingPath.isEmpty, let value = RFC3339DateTranscoder.rejectedValue(context.debugDescription) {
+                // The date transcoder cannot see where it is; the body can.
+                let field = RequestBody.field(holding: value) ?? "body"
+                return .validation([FieldError(field: field, message: Self.corruptionMessage("date"))])
+            }
             if context.codingPath.isEmpty {
                 return .badRequest("The body is not valid JSON.")
             }

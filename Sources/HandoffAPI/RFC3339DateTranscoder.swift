@@ -12,8 +12,16 @@ struct RFC3339DateTranscoder: DateTranscoder {
 
     func decode(_ string: String) throws -> Date {
         guard let date = RFC3339Timestamp.parse(string) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "Expected an RFC 3339 date, got '\(string)'"))
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: Self.rejection + string))
         }
         return date
+    }
+
+    private static let rejection = "Expected an RFC 3339 date, got: "
+
+    /// The text a rejection was about, from its description.
+    static func rejectedValue(_ description: String) -> String? {
+        guard let range = description.range(of: rejection) else { return nil }
+        return String(description[range.upperBound...])
     }
 }

@@ -89,7 +89,7 @@ public struct ConfigurationStore: Sendable {
                     UPDATE \(table.table) r SET (\(columns)) = (SELECT \(columns) FROM jsonb_populate_record(r, $3::jsonb))
                     WHERE r.tenant_id = $1 AND r.id = $2
                     """,
-                binds: try binds(tenantID, id, String(decoding: WireJSON.encode(updated), as: UTF8.self))
+                binds: try binds(tenantID, id, try Self.updateDocument(updated, columns: table.updatable))
             )
             try await connection.query(write, logger: database.logger)
             try await writeSideTables(updated, tenantID: tenantID, on: connection)
@@ -117,6 +117,19 @@ public struct ConfigurationStore: Sendable {
             for try await _ in try await connection.query(delete, logger: database.logger).decode(UUID.self) { deleted = true }
             if deleted { try await announce(tenantID, on: connection) }
             return deleted
+        }
+    }
+
+    /// Field errors for the references that name nothing in this tenant.
+    public func missingReferences(_ references: [ConfigReference], tenantID: UUID) async throws -> [FieldError] {
+        guard !references.isEmpty else { return [] }
+        return try await database.tenant(tenantID) { connection in
+            do {
+                try await checkReferences(references, tenantID: tenantID, on: connection)
+                return []
+            } catch ConfigWriteError.invalidReferences(let errors) {
+                return errors
+            }
         }
     }
 
@@ -174,6 +187,17 @@ public struct ConfigurationStore: Sendable {
             "INSERT INTO team_rotation (tenant_id, team_id) VALUES (\(tenantID), \(team.id)) ON CONFLICT DO NOTHING",
             logger: database.logger
         )
+    }
+
+    /// The record's JSON with an explicit null for every updatable column it
+    /// leaves out: `jsonb_populate_record(r, …)` keeps the stored value for
+    /// absent keys, and a field cleared by the PATCH must be cleared.
+    static func updateDocument(_ record: some ConfigRecord, columns: [String]) throws -> String {
+        guard var object = try JSONSerialization.jsonObject(with: WireJSON.encode(record)) as? [String: Any] else {
+            throw ConfigWriteError.invalidReferences([])
+        }
+        for column in columns where object[column] == nil { object[column] = NSNull() }
+        return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     }
 
     private func announce(_ tenantID: UUID, on connection: PostgresConnection) async throws {

@@ -41,7 +41,7 @@ extension CalendarConfig {
         let hours = v.required(input.hours, current: existing?.hours.map {
             BusinessHoursInput(day: $0.day.rawValue, start: $0.start.description, end: $0.end.description)
         }, "hours")
-        let holidays = v.defaulted(input.holidays, current: existing?.holidays.map(\.description), default: [])
+        let holidays = v.defaulted(input.holidays, current: existing?.holidays.map(\.description), default: [], "holidays")
         // Checked whole even when the body changed one part: the parts only make sense together.
         var calendar: BusinessCalendar?
         if timezone != nil, hours != nil {

@@ -46,11 +46,12 @@ extension Funnel {
         let score = v.required(input.qualifyMinScore, current: existing?.qualifyMinScore, "qualify_min_score")
         if let score { v.check(score.isFinite && abs(score) <= 1_000_000, "qualify_min_score", "must be a number between -1000000 and 1000000") }
         let policy = v.required(input.slaPolicyID, current: existing?.slaPolicyID, "sla_policy_id")
+        let active = v.defaulted(input.active, current: existing?.active, default: true, "active")
         guard let name, let score, let policy, v.isValid else { return .failure(ValidationFailure(errors: v.errors)) }
         return .success(Funnel(
             id: existing?.id ?? id, name: name, qualifyMinScore: score, slaPolicyID: policy,
             fallbackOwnerID: v.optional(input.fallbackOwnerID, current: existing?.fallbackOwnerID),
-            active: v.defaulted(input.active, current: existing?.active, default: true),
+            active: active,
             createdAt: existing?.createdAt ?? now, updatedAt: now
         ))
     }

@@ -95,13 +95,14 @@ extension NotificationChannel {
         for (index, event) in events.enumerated() where !eventTypes.contains(event) {
             v.fail("events[\(index)]", "unknown event type '\(event)'; use \(eventTypes.joined(separator: ", "))")
         }
+        let active = v.defaulted(input.active, current: existing?.active, default: true, "active")
         guard let name, let type, let normalized, v.isValid else { return .failure(ValidationFailure(errors: v.errors)) }
         var unique: [String] = []
         for event in events where !unique.contains(event) { unique.append(event) }
         return .success(NotificationChannel(
             id: existing?.id ?? id, name: name, type: type, config: normalized,
             secret: existing?.secret ?? (type == .webhook ? newSecret() : nil),
-            events: unique, active: v.defaulted(input.active, current: existing?.active, default: true),
+            events: unique, active: active,
             createdAt: existing?.createdAt ?? now, updatedAt: now
         ))
     }

@@ -62,21 +62,22 @@ extension Owner {
         }
         let phone = v.optional(input.phone, current: existing?.phone)
         if let phone { v.check(FieldRules.isPhone(phone), "phone", "must be a phone number like +49 30 1234567") }
-        let timezone = v.defaulted(input.timezone, current: existing?.timezone, default: "UTC")
+        let timezone = v.defaulted(input.timezone, current: existing?.timezone, default: "UTC", "timezone")
         v.timeZone(timezone, "timezone")
         var territories: [String] = []
-        for (index, raw) in v.defaulted(input.territories, current: existing?.territories, default: []).enumerated() {
+        for (index, raw) in v.defaulted(input.territories, current: existing?.territories, default: [], "territories").enumerated() {
             if let territory = v.name(raw, "territories[\(index)]", maxLength: 64), !territories.contains(territory) {
                 territories.append(territory)
             }
         }
         let maxOpenLeads = v.optional(input.maxOpenLeads, current: existing?.maxOpenLeads)
         if let maxOpenLeads { v.check(maxOpenLeads > 0, "max_open_leads", "must be at least 1") }
+        let active = v.defaulted(input.active, current: existing?.active, default: true, "active")
         guard let name, let email, v.isValid else { return .failure(ValidationFailure(errors: v.errors)) }
         return .success(Owner(
             id: existing?.id ?? id, name: name, email: email, slackUserID: slackUserID, phone: phone,
             timezone: timezone, territories: territories,
-            active: v.defaulted(input.active, current: existing?.active, default: true),
+            active: active,
             maxOpenLeads: maxOpenLeads, awayUntil: v.optional(input.awayUntil, current: existing?.awayUntil),
             calendarID: v.optional(input.calendarID, current: existing?.calendarID),
             openLeads: existing?.openLeads ?? 0, createdAt: existing?.createdAt ?? now, updatedAt: now

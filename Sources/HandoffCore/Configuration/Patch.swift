@@ -45,9 +45,11 @@ extension Validator {
         }
     }
 
-    /// A field with a default: the new value, else the stored one, else the default.
-    public func defaulted<Value>(_ patch: Patch<Value>, current: Value?, default value: Value) -> Value {
-        patch.value ?? current ?? value
+    /// A field with a default: the new value, else the stored one, else the
+    /// default. It has no null state, so `null` is an error, not a reset.
+    public mutating func defaulted<Value>(_ patch: Patch<Value>, current: Value?, default value: Value, _ field: String) -> Value {
+        if case .null = patch { fail(field, "must not be null; leave it out to keep the current value") }
+        return patch.value ?? current ?? value
     }
 
     /// A nullable field: `null` clears it, absence keeps the stored value.

@@ -9,7 +9,7 @@ public struct SLAPolicy: ConfigRecord {
     public var targetSeconds: Int
     public var calendarID: UUID?
     public var warnBeforeSeconds: Int?
-    /// Ordered by `afterSeconds`, which counts from the breach.
+    /// In the client's order; `afterSeconds` counts from the breach, and step numbers (1-based) follow this order.
     public var escalations: [EscalationStep]
     public var restartOnReassign: Bool
     public var createdAt: Date
@@ -106,16 +106,16 @@ extension SLAPolicy {
             for (index, step) in raw.enumerated() {
                 if let parsed = validateStep(step, at: "escalations[\(index)]", into: &v) { steps.append(parsed) }
             }
-            steps.sort { $0.afterSeconds < $1.afterSeconds }
         } else if case .absent = input.escalations {
             steps = existing?.escalations ?? []
         }
+        let restartOnReassign = v.defaulted(input.restartOnReassign, current: existing?.restartOnReassign, default: false, "restart_on_reassign")
         guard let name, let target, v.isValid else { return .failure(ValidationFailure(errors: v.errors)) }
         return .success(SLAPolicy(
             id: existing?.id ?? id, name: name, targetSeconds: target,
             calendarID: v.optional(input.calendarID, current: existing?.calendarID),
             warnBeforeSeconds: warn, escalations: steps,
-            restartOnReassign: v.defaulted(input.restartOnReassign, current: existing?.restartOnReassign, default: false),
+            restartOnReassign: restartOnReassign,
             createdAt: existing?.createdAt ?? now, updatedAt: now
         ))
     }

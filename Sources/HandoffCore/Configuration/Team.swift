@@ -45,7 +45,7 @@ extension Team {
     public static func make(from input: TeamInput, existing: Team?, id: UUID, now: Date) -> Result<Team, ValidationFailure> {
         var v = Validator()
         let name = v.required(input.name, current: existing?.name, "name").flatMap { v.name($0, "name") }
-        let members = v.defaulted(input.memberIDs, current: existing?.memberIDs, default: [])
+        let members = v.defaulted(input.memberIDs, current: existing?.memberIDs, default: [], "member_ids")
         v.check(members.count <= maxMembers, "member_ids", "must have at most \(maxMembers) members")
         var seen = Set<UUID>()
         for (index, member) in members.enumerated() where !seen.insert(member).inserted {
@@ -55,7 +55,7 @@ extension Team {
         var weights: [String: Int] = [:]
         let memberKeys = Set(members.map { $0.uuidString.lowercased() })
         let newWeights = input.weights.value
-        for (key, weight) in v.defaulted(input.weights, current: existing?.weights, default: [:]).sorted(by: { $0.key < $1.key }) {
+        for (key, weight) in v.defaulted(input.weights, current: existing?.weights, default: [:], "weights").sorted(by: { $0.key < $1.key }) {
             let normalized = UUID(uuidString: key)?.uuidString.lowercased()
             guard let normalized, memberKeys.contains(normalized) else {
                 if newWeights != nil { v.fail("weights.\(key)", "is not a member of the team") }
