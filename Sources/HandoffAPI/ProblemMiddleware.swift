@@ -11,10 +11,14 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try await RequestBody.$box.withValue(RequestBody.Box()) {
+            try await answer(request, context: context, next: next)
+        }
+    }
+
+    private func answer(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
-            return try await RequestBody.$box.withValue(RequestBody.Box()) {
-                try await next(request, context)
-            }
+            return try await next(request, context)
         } catch {
             let problem = self.problem(for: error, request: request)
             if problem.status == .internalServerError {

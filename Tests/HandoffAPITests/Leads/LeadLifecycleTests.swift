@@ -46,13 +46,16 @@ import Testing
     }
 
     @Test func aResponseOneMillisecondLateIsBreached() async throws {
-        try await TestApp.run(clock: TestClock(.wednesdayMorning.addingTimeInterval(600)).function) { app in
+        let clock = TestClock(.wednesdayMorning.addingTimeInterval(600))
+        try await TestApp.run(clock: clock.function) { app in
             let seed = try await SeedConfiguration.create(on: app)
             let lead = try await app.request(.post, "/v1/leads", key: seed.key, json: seed.lead()).json()
+            clock.advance(by: 3600)
             let id = lead["id"] as? String ?? ""
             let due = try #require((lead["sla"] as? [String: Any])?["due_at"] as? String)
             let late = RFC3339Timestamp.format(try #require(RFC3339Timestamp.parse(due)).addingTimeInterval(0.001))
             let response = try await app.request(.post, "/v1/leads/\(id)/responses", key: seed.key, json: #"{"channel":"call","responded_at":"\#(late)"}"#)
+            #expect(response.status == .created, "\(response.text)")
             #expect(((try response.json()["sla"] as? [String: Any])?["state"] as? String) == "breached")
         }
     }
