@@ -1,3 +1,4 @@
+import Foundation
 import HandoffCore
 import HandoffOpenAPI
 
@@ -8,7 +9,10 @@ extension APIHandlers {
 
     func listRoutingRules(_ input: Operations.ListRoutingRules.Input) async throws -> Operations.ListRoutingRules.Output {
         var filter: [String: Any] = [:]
-        if let funnelID = input.query.funnelId { filter["funnel_id"] = funnelID.lowercased() }
+        if let funnelID = input.query.funnelId {
+            guard let id = UUID(uuidString: funnelID) else { throw Problem.validation([FieldError(field: "funnel_id", message: "must be a UUID")]) }
+            filter["funnel_id"] = id.uuidString.lowercased()
+        }
         let (records, next) = try await listConfig(RoutingRuleConfig.self, limit: input.query.limit, cursor: input.query.cursor, filter: filter)
         return .ok(.init(body: .json(.init(data: try records.map { try wire($0) }, nextCursor: .init(next)))))
     }

@@ -15,6 +15,9 @@ public struct WorkerSettings: Sendable {
 /// API: the delivery dispatcher now, the SLA timer engine when it lands.
 public enum Workers {
     public static func services(database: Database, logger: Logger, settings: WorkerSettings = WorkerSettings()) -> [any Service] {
-        [DeliveryDispatcher(database: database, settings: settings.delivery, logger: logger)]
+        [
+            DeliveryDispatcher(database: database, settings: settings.delivery, logger: logger),
+            TimerEngine(database: database, logger: logger),
+        ]
     }
 }

@@ -109,6 +109,15 @@ extension NotificationChannel {
 
     /// Keeps only the fields the type uses, so a stored config is never ambiguous.
     private static func validate(_ config: ChannelConfig, for type: Kind, allowInsecureTargets: Bool, into v: inout Validator) -> ChannelConfig? {
+        // Fields of another type are refused, not dropped: a client should not
+        // believe a setting is in force when it is not.
+        let foreign: [(String, Bool, Kind)] = [
+            ("webhook_url", config.webhookURL != nil, .slack), ("url", config.url != nil, .webhook),
+            ("to", config.to != nil, .email), ("to_owner", config.toOwner != nil, .email),
+        ]
+        for (field, present, owner) in foreign where present && owner != type {
+            v.fail("config.\(field)", "is only used by \(owner.rawValue) channels; remove it")
+        }
         switch type {
         case .slack:
             guard let url = config.webhookURL else {

@@ -1,0 +1,257 @@
+import Foundation
+import HandoffCore
+import PostgresNIO
+
+/// The SLA timers across tenants: what is due next, and firing what is due.
+///
+/// Firing claims **leads**, not timers. A first response (and a manual
+/// reassignment) locks the lead row and then cancels its timers; claiming
+/// timers first and the lead second would take the same two locks in the
+/// opposite order and deadlock against it. So one transaction:
+/// 1. locks up to `limit` leads that have due pending timers, earliest first,
+///    `FOR UPDATE SKIP LOCKED` (a lead held by a response or another engine is
+///    left for the next round; nothing here ever waits for a lead);
+/// 2. reads those leads' due timers again, now that the leads are held, and
+///    keeps only those still pending: a response that committed before the
+///    lock cancelled them, and they do not fire;
+/// 3. fires them with `TimerFiring` (Core), and writes the lead, the timers'
+///    `fired_at`/`cancelled_at`, any new clock, the events and deliveries;
+/// 4. moves owner loads last, in owner id order, so two engines never wait on
+///    each other's owners in a cycle.
+/// Everything commits together or not at all: no timer fires twice (its lead
+/// is held while it is marked), none is lost (it stays pending until marked).
+public struct TimerStore: Sendable {
+    public let database: Database
+    private var leads: LeadStore { LeadStore(database: database) }
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// What one `fireDue` did.
+    public struct Batch: Sendable, Equatable {
+        /// Leads locked; equal to the limit means more may be due right now.
+        public var leads = 0
+        public var fired = 0
+        public var skipped = 0
+        public var events = 0
+        public var deliveries = 0
+        /// Timers of restarted clocks.
+        public var newTimers = 0
+        /// Fired more than `TimerFiring.lateAfter` after their instant.
+        public var late = 0
+        public var maxLateMs = 0
+        public var skippedReasons: [String] = []
+
+        public init() {}
+    }
+
+    /// The earliest pending instant, in any tenant; nil when nothing is pending.
+    public func nextDue() async throws -> Date? {
+        try await database.system { connection in
+            let rows = try await connection.query(
+                "SELECT min(due_at) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL",
+                logger: database.logger
+            )
+            for try await due in rows.decode(Date?.self) { return due }
+            return nil
+        }
+    }
+
+    /// Pending timers due at or before `now`, in any tenant.
+    public func dueCount(now: Date) async throws -> Int {
+        try await database.system { connection in
+            let rows = try await connection.query(
+                "SELECT count(*)::int FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= \(now)",
+                logger: database.logger
+            )
+            for try await count in rows.decode(Int.self) { return count }
+            return 0
+        }
+    }
+
+    /// Fires what is due at `now` for up to `limit` leads, in one transaction.
+    /// `window`: how many of the earliest due timers to pick leads from, so
+    /// engines running side by side each find leads the others do not hold.
+    /// `configuration` loads a tenant's configuration (a cache); without it,
+    /// it is read inside the transaction.
+    public func fireDue(
+        now: Date, limit: Int = 100, window: Int = 1_000,
+        configuration: (@Sendable (UUID) async throws -> TenantConfiguration)? = nil
+    ) async throws -> Batch {
+        try await database.system { connection in
+            let locked = try await lockDueLeads(now: now, limit: limit, window: max(window, limit), on: connection)
+            var batch = Batch()
+            batch.leads = locked.count
+            guard !locked.isEmpty else { return batch }
+            let due = try await dueTimers(of: locked, now: now, on: connection)
+
+            var configurations: [UUID: TenantConfiguration] = [:]
+            var openLeads: [UUID: [UUID: Int]] = [:]
+            var loadChanges: [OwnerKey: Int] = [:]
+            var fired: [TimerKey] = []
+            var skipped: [TimerKey] = []
+            var ids = AscendingIDs(at: now)
+
+            for (tenantID, lead) in locked {
+                guard let timers = due[LeadKey(tenantID: tenantID, leadID: lead.id)], !timers.isEmpty else { continue }
+                if configurations[tenantID] == nil {
+                    if let configuration {
+                        configurations[tenantID] = try await configuration(tenantID)
+                    } else {
+                        configurations[tenantID] = try await TenantConfigurationStore(database: database).load(tenantID: tenantID, on: connection)
+                    }
+                }
+                let tenantConfiguration = configurations[tenantID]!
+                // Live loads only when a step may route; kept current across the batch.
+                if openLeads[tenantID] == nil, timers.contains(where: { $0.kind == .escalation }) {
+                    openLeads[tenantID] = try await loads(tenantID: tenantID, on: connection)
+                }
+                let plan = TimerFiring.plan(
+                    lead: lead, due: timers, configuration: tenantConfiguration, openLeads: openLeads[tenantID] ?? [:],
+                    tenantID: tenantID, now: now, newID: { ids.next() }
+                )
+                try await write(plan, tenantID: tenantID, now: now, on: connection)
+                for (owner, delta) in plan.loadChanges where delta != 0 {
+                    loadChanges[OwnerKey(tenantID: tenantID, ownerID: owner), default: 0] += delta
+                    openLeads[tenantID]?[owner, default: tenantConfiguration.owners[owner]?.openLeads ?? 0] += delta
+                }
+                fired += plan.fired.map { TimerKey(tenantID: tenantID, id: $0) }
+                skipped += plan.skipped.map { TimerKey(tenantID: tenantID, id: $0.id) }
+                batch.skippedReasons += plan.skipped.map(\.reason)
+                batch.events += plan.events.count
+                batch.deliveries += plan.deliveries.count
+                batch.newTimers += plan.newClock?.timers.count ?? 0
+                for event in plan.events {
+                    if event.data.late == true { batch.late += 1 }
+                    batch.maxLateMs = max(batch.maxLateMs, event.data.lateByMs ?? 0)
+                }
+            }
+            // A restart cancelled the lead's pending timers, the one firing it among them.
+            try await mark(fired, fired: true, now: now, on: connection)
+            try await mark(skipped, fired: false, now: now, on: connection)
+            for (key, delta) in loadChanges.sorted(by: { $0.key < $1.key }) where delta != 0 {
+                try await leads.adjustLoad(key.ownerID, by: delta, tenantID: key.tenantID, on: connection)
+            }
+            batch.fired = fired.count
+            batch.skipped = skipped.count
+            return batch
+        }
+    }
+
+    /// Wakes dispatchers (new deliveries) and engines (a restarted clock's
+    /// timers may be earlier than what they sleep towards). After commit.
+    public func notify(deliveries: Bool, timers: Bool) async throws {
+        if deliveries {
+            try await database.client.query("SELECT pg_notify(\(OutboxSignal.deliveries), '')", logger: database.logger)
+        }
+        if timers {
+            try await database.client.query("SELECT pg_notify(\(OutboxSignal.timers), '')", logger: database.logger)
+        }
+    }
+
+    // MARK: - Pieces
+
+    private struct LeadKey: Hashable {
+        var tenantID: UUID
+        var leadID: UUID
+    }
+
+    private struct TimerKey {
+        var tenantID: UUID
+        var id: UUID
+    }
+
+    private struct OwnerKey: Hashable, Comparable {
+        var tenantID: UUID
+        var ownerID: UUID
+
+        static func < (lhs: OwnerKey, rhs: OwnerKey) -> Bool {
+            (lhs.tenantID.uuidString, lhs.ownerID.uuidString) < (rhs.tenantID.uuidString, rhs.ownerID.uuidString)
+        }
+    }
+
+    /// The sort happens before the lock (Limit over LockRows over Sort), so
+    /// each engine takes the earliest leads nobody else holds.
+    private func lockDueLeads(now: Date, limit: Int, window: Int, on connection: PostgresConnection) async throws -> [(UUID, LeadSnapshot)] {
+        let rows = try await connection.query(
+            """
+            WITH due AS (
+                SELECT tenant_id, lead_id, min(due_at) AS first_due
+                FROM (SELECT tenant_id, lead_id, due_at FROM timers
+                      WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= \(now)
+                      ORDER BY due_at LIMIT \(window)) AS t
+                GROUP BY tenant_id, lead_id
+            )
+            SELECT l.tenant_id, \(unescaped: LeadSQL.json)::text
+            FROM due JOIN leads l ON l.tenant_id = due.tenant_id AND l.id = due.lead_id
+            ORDER BY due.first_due, l.tenant_id, l.id
+            LIMIT \(limit)
+            FOR UPDATE OF l SKIP LOCKED
+            """,
+            logger: database.logger
+        )
+        var result: [(UUID, LeadSnapshot)] = []
+        for try await (tenantID, json) in rows.decode((UUID, String).self) {
+            result.append((tenantID, try WireJSON.decode(LeadSnapshot.self, from: Data(json.utf8))))
+        }
+        return result
+    }
+
+    /// Read after the leads are held: only what is still pending fires.
+    private func dueTimers(of leads: [(UUID, LeadSnapshot)], now: Date, on connection: PostgresConnection) async throws -> [LeadKey: [DueTimer]] {
+        let rows = try await connection.query(
+            """
+            SELECT t.tenant_id, t.lead_id, t.id, t.kind, t.step, t.due_at
+            FROM timers t JOIN unnest(\(leads.map(\.0))::uuid[], \(leads.map(\.1.id))::uuid[]) AS k(tenant_id, lead_id)
+                 ON t.tenant_id = k.tenant_id AND t.lead_id = k.lead_id
+            WHERE t.fired_at IS NULL AND t.cancelled_at IS NULL AND t.due_at <= \(now)
+            ORDER BY t.due_at, t.id
+            FOR UPDATE OF t
+            """,
+            logger: database.logger
+        )
+        var result: [LeadKey: [DueTimer]] = [:]
+        for try await (tenantID, leadID, id, kind, step, dueAt) in rows.decode((UUID, UUID, UUID, String, Int?, Date).self) {
+            guard let kind = TimerKind(rawValue: kind) else { continue }
+            result[LeadKey(tenantID: tenantID, leadID: leadID), default: []].append(DueTimer(id: id, kind: kind, step: step, dueAt: dueAt))
+        }
+        return result
+    }
+
+    private func loads(tenantID: UUID, on connection: PostgresConnection) async throws -> [UUID: Int] {
+        let rows = try await connection.query(
+            "SELECT id, open_leads::int FROM owners WHERE tenant_id = \(tenantID)", logger: database.logger
+        )
+        var result: [UUID: Int] = [:]
+        for try await (id, count) in rows.decode((UUID, Int).self) { result[id] = count }
+        return result
+    }
+
+    private func write(_ plan: TimerFiringPlan, tenantID: UUID, now: Date, on connection: PostgresConnection) async throws {
+        let leadID = plan.lead.id
+        if plan.leadChanged { try await leads.save(plan.lead, tenantID: tenantID, now: now, on: connection) }
+        if let clock = plan.newClock {
+            // The old clock's timers, due or not; the ones fired in this plan
+            // are marked fired after this and so are not left cancelled.
+            try await leads.cancelPendingTimers(leadID, tenantID: tenantID, now: now, on: connection)
+            try await leads.insertTimers(clock.timers, leadID: leadID, tenantID: tenantID, on: connection)
+        }
+        if !plan.events.isEmpty {
+            try await leads.insertEvents(plan.events, deliveries: plan.deliveries, leadID: leadID, tenantID: tenantID, on: connection)
+        }
+    }
+
+    private func mark(_ timers: [TimerKey], fired: Bool, now: Date, on connection: PostgresConnection) async throws {
+        guard !timers.isEmpty else { return }
+        try await connection.query(
+            """
+            UPDATE timers SET fired_at = CASE WHEN \(fired) THEN \(now) ELSE fired_at END,
+                              cancelled_at = CASE WHEN \(fired) THEN NULL ELSE \(now) END
+            FROM unnest(\(timers.map(\.tenantID))::uuid[], \(timers.map(\.id))::uuid[]) AS k(tenant_id, id)
+            WHERE timers.tenant_id = k.tenant_id AND timers.id = k.id
+            """,
+            logger: database.logger
+        )
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// How the SLA timer engine runs. The defaults are production's; tests take
+/// over the clock and shorten the safety scan.
+public struct TimerSettings: Sendable {
+    /// The engine's idea of now: what is due, `fired_at`, lateness and event
+    /// times all come from it. Sleeping is real time, computed from it.
+    public var clock: @Sendable () -> Date
+    /// Leads fired per transaction. Larger batches fire a backlog (after a
+    /// restart) faster; smaller ones hold lead locks for less time.
+    public var batchSize: Int
+    /// How many of the earliest due timers a batch picks its leads from:
+    /// room for engines side by side to find leads the others do not hold.
+    public var window: Int
+    /// The safety net: look for due timers at least this often, whatever
+    /// NOTIFY said or missed.
+    public var safetyScan: Duration
+    /// Called each time the LISTEN is (re)established; tests wait on it.
+    public var onListening: (@Sendable () -> Void)?
+
+    public init(
+        clock: @escaping @Sendable () -> Date = Date.init,
+        batchSize: Int = 100,
+        window: Int = 1_000,
+        safetyScan: Duration = .seconds(5),
+        onListening: (@Sendable () -> Void)? = nil
+    ) {
+        self.clock = clock
+        self.batchSize = max(1, batchSize)
+        self.window = max(window, batchSize)
+        self.safetyScan = safetyScan
+        self.onListening = onListening
+    }
+}
