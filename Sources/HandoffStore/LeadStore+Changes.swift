@@ -73,10 +73,14 @@ extension LeadStore {
             let newID: () -> UUID = { .v7(at: now) }
             let (updated, clock) = Reassignment.plan(lead: lead, to: owner, policy: policy, calendar: calendar, now: now, newID: newID)
             try await save(updated, tenantID: tenantID, now: now, on: connection)
-            if lead.status == .assigned, let previous = lead.ownerID {
-                try await adjustLoad(previous, by: -1, tenantID: tenantID, on: connection)
+            // Owner rows are locked in id order, as the timer engine does, so a manual
+            // reassignment and an escalation moving the same two owners cannot deadlock.
+            var moves: [(UUID, Int)] = []
+            if lead.status == .assigned, let previous = lead.ownerID { moves.append((previous, -1)) }
+            if updated.status == .assigned { moves.append((ownerID, 1)) }
+            for (owner, delta) in moves.sorted(by: { $0.0.uuidString < $1.0.uuidString }) {
+                try await adjustLoad(owner, by: delta, tenantID: tenantID, on: connection)
             }
-            if updated.status == .assigned { try await adjustLoad(ownerID, by: 1, tenantID: tenantID, on: connection) }
             if let clock {
                 try await cancelPendingTimers(leadID, tenantID: tenantID, now: now, on: connection)
                 try await insertTimers(clock.timers, leadID: leadID, tenantID: tenantID, on: connection)
