@@ -28,6 +28,7 @@ extension APIHandlers {
         let id = try UUID(pathID: input.path.id, resource: "delivery")
         switch try await DeliveryStore(database: database).retry(tenantID: tenantID, id: id, now: clock()) {
         case .retried(let delivery):
+            outbox.raise()
             return .ok(.init(body: .json(try wire(delivery))))
         case .alreadyPending:
             throw Problem.conflict("The delivery is still pending: it is queued or being retried on its schedule. Only a delivered or failed delivery can be retried.")

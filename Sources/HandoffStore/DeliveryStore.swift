@@ -73,10 +73,6 @@ public enum DeliveryRetryResult: Sendable, Equatable {
 /// expired lease, and the next claim after it sends again: at least once,
 /// which `webhook-id` (the event id) lets receivers deduplicate.
 public struct DeliveryStore: Sendable {
-    /// LISTEN/NOTIFY channel: intake and retries notify it after commit so
-    /// dispatchers wake at once instead of at their next poll.
-    public static let notificationChannel = "handoff_deliveries"
-
     public let database: Database
 
     public init(database: Database) {
@@ -210,19 +206,6 @@ public struct DeliveryStore: Sendable {
         }
     }
 
-    /// Wakes every dispatcher listening, in any process. Outside a
-    /// transaction it is sent at once; inside one (`notify(on:)`), at commit.
-    public func notifyDispatchers() async throws {
-        try await database.client.query("SELECT pg_notify(\(Self.notificationChannel), '')", logger: database.logger)
-    }
-
-    /// NOTIFY within the caller's transaction: Postgres delivers it on
-    /// commit and drops it on rollback, so no dispatcher wakes for rows that
-    /// never existed.
-    public static func notify(on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("SELECT pg_notify(\(notificationChannel), '')", logger: logger)
-    }
-
     // MARK: - Tenant API
 
     /// A page of the tenant's deliveries, newest first, each with its
@@ -239,7 +222,8 @@ public struct DeliveryStore: Sendable {
     }
 
     /// Puts a settled delivery back in the queue, due now, with a fresh retry
-    /// schedule; the attempt log is kept. A pending one is left alone.
+    /// schedule; the attempt log is kept. A pending one is left alone. The
+    /// caller raises `OutboxSignal` after this returns, so dispatchers wake.
     public func retry(tenantID: UUID, id: UUID, now: Date) async throws -> DeliveryRetryResult {
         try await database.tenant(tenantID) { connection in
             var current: String?
@@ -262,7 +246,6 @@ public struct DeliveryStore: Sendable {
                 """,
                 logger: database.logger
             )
-            try await Self.notify(on: connection, logger: database.logger)
             let rows = try await Self.select(
                 on: connection, logger: database.logger, tenantID: tenantID,
                 id: id, filter: DeliveryFilter(), after: nil, limit: 1

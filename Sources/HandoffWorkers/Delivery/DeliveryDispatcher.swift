@@ -10,8 +10,8 @@ import ServiceLifecycle
 
 /// Sends what the outbox holds: webhooks, Slack messages and e-mails.
 ///
-/// It wakes on a NOTIFY on `handoff_deliveries` (intake and retries send one
-/// after commit), on its own timer for the earliest pending `next_attempt_at`,
+/// It wakes on a NOTIFY on `handoff_deliveries` (intake and retries raise
+/// `OutboxSignal` after commit), on its own timer for the earliest pending `next_attempt_at`,
 /// and at least every `pollInterval` as a safety net for notifications missed
 /// while the LISTEN connection was down. Each time it claims as many due
 /// deliveries as it has free sending slots (`concurrency`), leases them (see
@@ -39,7 +39,7 @@ public final class DeliveryDispatcher: Service, Sendable {
     }
 
     /// Look for due deliveries now, in this process. Other processes hear
-    /// `DeliveryStore.notifyDispatchers()` / `notify(on:)` instead.
+    /// a NOTIFY on `handoff_deliveries` (`OutboxSignal`) instead.
     public func wake() {
         wakeup.ring()
     }
@@ -64,7 +64,18 @@ public final class DeliveryDispatcher: Service, Sendable {
         ])
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.listen() }
+                // Each (re)start of the LISTEN rings too: anything notified
+                // while it was down is gone, so look at the table.
+                let listener = NotificationListener(client: self.store.database.client, channel: OutboxSignal.deliveries, logger: self.logger)
+                group.addTask {
+                    await listener.run(
+                        onListening: {
+                            self.wakeup.ring()
+                            self.settings.onListening?()
+                        },
+                        onNotification: { _ in self.wakeup.ring() }
+                    )
+                }
                 await self.dispatch(senders)
                 group.cancelAll()
             }
@@ -186,39 +197,6 @@ public final class DeliveryDispatcher: Service, Sendable {
         Counter(label: "handoff_delivery_attempts_total", dimensions: [("type", type), ("outcome", outcome)]).increment()
     }
 
-    // MARK: - LISTEN
-
-    /// Holds one connection in LISTEN and rings on every notification; on
-    /// each (re)start it rings once too, since anything notified while it was
-    /// not listening is gone. Reconnects with capped exponential backoff.
-    private func listen() async {
-        var delay = settings.listenRetryInitial
-        while !Task.isCancelled {
-            let listened = NIOLockedValueBox(false)
-            do {
-                try await store.database.client.withConnection { connection in
-                    try await connection.listen(on: DeliveryStore.notificationChannel) { notifications in
-                        listened.withLockedValue { $0 = true }
-                        self.wakeup.ring()
-                        self.settings.onListening?()
-                        for try await _ in notifications {
-                            self.wakeup.ring()
-                        }
-                    }
-                }
-                if Task.isCancelled { return }
-                logger.warning("the LISTEN connection ended; reconnecting")
-            } catch {
-                if Task.isCancelled { return }
-                logger.warning("the LISTEN connection failed; reconnecting", metadata: [
-                    "error": "\(String(reflecting: error))", "retry_in": "\(delay)",
-                ])
-            }
-            if listened.withLockedValue({ $0 }) { delay = settings.listenRetryInitial }
-            try? await Task.sleep(for: delay)
-            delay = min(delay * 2, settings.listenRetryMax)
-        }
-    }
 }
 
 /// One sender per channel type.

@@ -33,9 +33,6 @@ public struct DeliverySettings: Sendable {
     /// Random bits for the backoff jitter.
     public var random: @Sendable () -> UInt64
     public var resolver: any HostResolver
-    /// Reconnecting the LISTEN connection: the first wait and the most.
-    public var listenRetryInitial: Duration
-    public var listenRetryMax: Duration
     /// Called each time the LISTEN is (re)established; tests wait on it.
     public var onListening: (@Sendable () -> Void)?
 
@@ -52,8 +49,6 @@ public struct DeliverySettings: Sendable {
         clock: @escaping @Sendable () -> Date = Date.init,
         random: @escaping @Sendable () -> UInt64 = { UInt64.random(in: .min ... .max) },
         resolver: any HostResolver = SystemHostResolver(),
-        listenRetryInitial: Duration = .milliseconds(250),
-        listenRetryMax: Duration = .seconds(30),
         onListening: (@Sendable () -> Void)? = nil
     ) {
         self.allowPrivateTargets = allowPrivateTargets
@@ -68,8 +63,6 @@ public struct DeliverySettings: Sendable {
         self.clock = clock
         self.random = random
         self.resolver = resolver
-        self.listenRetryInitial = listenRetryInitial
-        self.listenRetryMax = listenRetryMax
         self.onListening = onListening
     }
 }

@@ -30,10 +30,10 @@ public struct SystemHostResolver: HostResolver {
 
     static func resolve(host: String, port: Int) throws -> [String] {
         var hints = addrinfo()
-        #if canImport(Darwin)
-        hints.ai_socktype = SOCK_STREAM
-        #else
+        #if canImport(Glibc)
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
         #endif
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)

@@ -101,7 +101,8 @@ public final class TimerEngine: Service, Sendable {
                     let wait = next.timeIntervalSince(settings.clock())
                     // Due, yet no lead could be taken: another engine or a
                     // response holds them for a moment. Look again shortly.
-                    let floor = batch.leads == 0 ? 0.05 : 0
+                    // (Not yet due: sleep exactly until it is.)
+                    let floor = batch.leads == 0 && wait <= 0 ? 0.05 : 0
                     pause = min(pause, Self.duration(max(wait, floor)))
                 }
             } catch {

@@ -85,12 +85,16 @@ struct ChannelsTests {
         }
     }
 
-    @Test("slack and email channels: config keeps only the type's fields, no secret")
+    @Test("slack and email channels: another type's config fields are refused, no secret")
     func slackAndEmail() async throws {
         try await TestApp.run { app in
             let (_, key) = try await app.createTenant()
-            let slackResponse = try await app.request(.post, "/v1/channels", key: key, json: Self.slack([
+            let mixed = try await app.request(.post, "/v1/channels", key: key, json: Self.slack([
                 "config": ["webhook_url": "https://hooks.slack.com/services/T0/B0/x", "url": "https://elsewhere.example.com", "to": ["a@example.com"]],
+            ]))
+            try expectValidation(mixed, fields: ["config.url", "config.to"])
+            let slackResponse = try await app.request(.post, "/v1/channels", key: key, json: Self.slack([
+                "config": ["webhook_url": "https://hooks.slack.com/services/T0/B0/x"],
             ]))
             #expect(slackResponse.status == .created, "\(slackResponse.text)")
             let slack = try slackResponse.json()
@@ -122,8 +126,8 @@ struct ChannelsTests {
             }
             #expect(try await app.request(.post, "/v1/channels", key: key, json: Self.webhook(["config": ["url": "http://example.com"]])).message(at: "config.url")?.contains("https") == true)
             try expectValidation(try await app.request(.post, "/v1/channels", key: key, json: Self.webhook(["config": [:]])), fields: ["config.url"])
-            try expectValidation(try await app.request(.post, "/v1/channels", key: key, json: Self.webhook(["config": ["webhook_url": "https://example.com"]])), fields: ["config.url"])
-            try expectValidation(try await app.request(.post, "/v1/channels", key: key, json: Self.slack(["config": ["url": "https://example.com"]])), fields: ["config.webhook_url"])
+            try expectValidation(try await app.request(.post, "/v1/channels", key: key, json: Self.webhook(["config": ["webhook_url": "https://example.com"]])), fields: ["config.url", "config.webhook_url"])
+            try expectValidation(try await app.request(.post, "/v1/channels", key: key, json: Self.slack(["config": ["url": "https://example.com"]])), fields: ["config.webhook_url", "config.url"])
             #expect(try await app.listIDs("/v1/channels", key: key).isEmpty)
             #expect(try await app.request(.post, "/v1/channels", key: key, json: Self.webhook(["config": ["url": "HTTPS://Example.com/Hook?x=1"]])).status == .created)
         }

@@ -1,0 +1,1 @@
+../../HandoffWorkersTests/SMTPSink.swift
