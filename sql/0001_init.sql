@@ -10,11 +10,16 @@
 -- its tenant in app.tenant_id; background workers and operator endpoints name the
 -- scope 'system' in app.scope instead. Neither setting survives its transaction.
 
+-- Roles belong to the cluster, not the database: two databases migrating at
+-- once (tests, or tenants of one server) may both find the role missing, so
+-- the loser of that race accepts the winner's role.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'handoff_app') THEN
         CREATE ROLE handoff_app NOLOGIN NOBYPASSRLS;
     END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;
 END
 $$;
 
@@ -25,6 +30,8 @@ BEGIN
     IF NOT pg_has_role(current_user, 'handoff_app', 'MEMBER') THEN
         EXECUTE format('GRANT handoff_app TO %I', current_user);
     END IF;
+EXCEPTION WHEN unique_violation OR object_not_in_prerequisite_state THEN
+    NULL;
 END
 $$;
 

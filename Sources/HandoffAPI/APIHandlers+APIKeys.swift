@@ -32,7 +32,9 @@ extension APIHandlers {
     func revokeAPIKey(_ input: Operations.RevokeAPIKey.Input) async throws -> Operations.RevokeAPIKey.Output {
         let tenantID = try RequestIdentity.tenantID()
         let id = try UUID(pathID: input.path.id, resource: "API key")
-        guard let key = try await keys.revoke(tenantID: tenantID, id: id, now: clock()) else {
+        let revoked = try await keys.revoke(tenantID: tenantID, id: id, now: clock())
+        keyCache.invalidate(tenantID: tenantID)  // at once here; other processes hear the NOTIFY
+        guard let key = revoked else {
             throw Problem.notFound("API key")
         }
         return .ok(.init(body: .json(.init(key))))

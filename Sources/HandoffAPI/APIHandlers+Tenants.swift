@@ -31,7 +31,9 @@ extension APIHandlers {
         guard case .json(let body) = input.body else { throw Problem.badRequest("Send a JSON body.") }
         let name = try body.name.map { try TenantRules.validateName($0).orThrow() }
         let status = body.status.flatMap { TenantStatus(rawValue: $0.rawValue) }
-        guard let tenant = try await tenants.update(id, name: name, status: status, now: clock()) else {
+        let updated = try await tenants.update(id, name: name, status: status, now: clock())
+        keyCache.invalidate(tenantID: id)  // a suspension takes effect at once here; other processes hear the NOTIFY
+        guard let tenant = updated else {
             throw Problem.notFound("tenant")
         }
         return .ok(.init(body: .json(.init(tenant))))

@@ -15,6 +15,7 @@ struct APIHandlers: APIProtocol {
     let leads: LeadStore
     let configurationCache: ConfigurationCache
     let outbox: OutboxSignal
+    let keyCache: APIKeyCache
     let migrator: Migrator
     let metrics: PrometheusCollectorRegistry
     let clock: @Sendable () -> Date
@@ -29,6 +30,7 @@ struct APIHandlers: APIProtocol {
         self.leads = LeadStore(database: dependencies.database)
         self.configurationCache = dependencies.configurationCache
         self.outbox = dependencies.outbox
+        self.keyCache = dependencies.keyCache
         self.migrator = dependencies.migrator
         self.metrics = dependencies.metrics
         self.clock = dependencies.clock

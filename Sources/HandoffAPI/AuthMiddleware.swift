@@ -8,10 +8,10 @@ import Hummingbird
 /// query string (which ends up in logs).
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let operatorKeyHash: Data
-    let keys: APIKeyStore
+    let keys: APIKeyCache
     let routes: RouteTable
 
-    init(operatorKey: String, keys: APIKeyStore, routes: RouteTable) {
+    init(operatorKey: String, keys: APIKeyCache, routes: RouteTable) {
         self.routes = routes
         self.operatorKeyHash = Data(SHA256.hash(data: Data(operatorKey.utf8)))
         self.keys = keys

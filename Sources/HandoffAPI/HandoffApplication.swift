@@ -23,6 +23,8 @@ public struct APIDependencies: Sendable {
     public var configurationCache: ConfigurationCache
     /// Wakes timer engines and dispatchers after intake commits.
     public var outbox: OutboxSignal
+    /// Checked keys, invalidated across processes by NOTIFY on revocation and suspension.
+    public var keyCache: APIKeyCache
 
     public init(
         database: Database, migrator: Migrator, operatorKey: String, metrics: PrometheusCollectorRegistry,
@@ -31,6 +33,7 @@ public struct APIDependencies: Sendable {
         self.rateLimit = rateLimit
         self.configurationCache = ConfigurationCache(database: database)
         self.outbox = OutboxSignal(client: database.client, logger: database.logger)
+        self.keyCache = APIKeyCache(database: database)
         self.allowPrivateTargets = allowPrivateTargets
         self.database = database
         self.migrator = migrator
@@ -48,7 +51,7 @@ public enum HandoffApplication {
         router.add(middleware: problems)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBytes: APILimits.maxBodyBytes))
-        router.add(middleware: AuthMiddleware(operatorKey: dependencies.operatorKey, keys: APIKeyStore(database: dependencies.database), routes: routes))
+        router.add(middleware: AuthMiddleware(operatorKey: dependencies.operatorKey, keys: dependencies.keyCache, routes: routes))
         router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(dependencies.rateLimit), clock: dependencies.clock))
         router.add(middleware: IdempotencyMiddleware(store: IdempotencyStore(database: dependencies.database), classify: problems.problem(for:request:)))
         let handlers = APIHandlers(dependencies)
@@ -68,7 +71,7 @@ public enum HandoffApplication {
         logger: Logger
     ) throws -> some ApplicationProtocol {
         var app = Application(router: try router(dependencies), configuration: configuration, logger: logger)
-        app.addServices(dependencies.database.client, dependencies.configurationCache, dependencies.outbox)
+        app.addServices(dependencies.database.client, dependencies.configurationCache, dependencies.keyCache, dependencies.outbox)
         for service in services { app.addServices(service) }
         return app
     }

@@ -18,8 +18,17 @@ public struct APIKeyStore: Sendable {
     /// Finds the key a request presented. Looked up by prefix, then the hash is
     /// compared in constant time; nil for unknown, mismatched or revoked keys.
     public func authenticate(_ secret: APIKeySecret) async throws -> AuthenticatedKey? {
-        let found = try await database.system { connection in
-            var result: (APIKey, Data, String)?
+        guard let (key, storedHash) = try await lookup(secret),
+              constantTimeEquals(storedHash, secret.hash),
+              key.key.revokedAt == nil
+        else { return nil }
+        return key
+    }
+
+    /// The key with the presented prefix and its stored hash, unchecked.
+    public func lookup(_ secret: APIKeySecret) async throws -> (AuthenticatedKey, Data)? {
+        try await database.system { connection in
+            var result: (AuthenticatedKey, Data)?
             for try await (id, tenantID, name, prefix, hash, scopes, createdAt, revokedAt, status) in try await connection.query(
                 """
                 SELECT k.id, k.tenant_id, k.name, k.prefix, k.secret_hash, k.scopes, k.created_at, k.revoked_at, t.status
@@ -32,15 +41,10 @@ public struct APIKeyStore: Sendable {
                     id: id, tenantID: tenantID, name: name, prefix: prefix,
                     scopes: scopes.compactMap(Scope.init(rawValue:)), createdAt: createdAt, revokedAt: revokedAt
                 )
-                result = (key, hash, status)
+                result = (AuthenticatedKey(key: key, tenantStatus: TenantStatus(rawValue: status) ?? .suspended), hash)
             }
             return result
         }
-        guard let (key, storedHash, status) = found,
-              constantTimeEquals(storedHash, secret.hash),
-              key.revokedAt == nil
-        else { return nil }
-        return AuthenticatedKey(key: key, tenantStatus: TenantStatus(rawValue: status) ?? .suspended)
     }
 
     public func create(tenantID: UUID, name: String, scopes: [Scope], now: Date = Date()) async throws -> (APIKey, APIKeySecret) {
@@ -71,7 +75,7 @@ public struct APIKeyStore: Sendable {
     /// tenant has no such key.
     public func revoke(tenantID: UUID, id: UUID, now: Date = Date()) async throws -> APIKey? {
         try await database.tenant(tenantID) { connection in
-            try await Self.decode(connection.query(
+            let key = try await Self.decode(connection.query(
                 """
                 UPDATE api_keys SET revoked_at = coalesce(revoked_at, \(now))
                 WHERE tenant_id = \(tenantID) AND id = \(id)
@@ -79,6 +83,11 @@ public struct APIKeyStore: Sendable {
                 """,
                 logger: database.logger
             )).first
+            if let key {
+                // Every process's key cache forgets this tenant's keys with the commit.
+                try await connection.query("SELECT pg_notify(\(APIKeyCache.channel), \(tenantID.uuidString.lowercased()))", logger: database.logger)
+            }
+            return key
         }
     }
 

@@ -54,7 +54,7 @@ public struct TenantStore: Sendable {
     /// Applies the fields given; nil when no such tenant.
     public func update(_ id: UUID, name: String?, status: TenantStatus?, now: Date = Date()) async throws -> Tenant? {
         try await database.system { connection in
-            try await Self.decode(connection.query(
+            let tenant = try await Self.decode(connection.query(
                 """
                 UPDATE tenants SET name = coalesce(\(name), name), status = coalesce(\(status?.rawValue), status), updated_at = \(now)
                 WHERE id = \(id)
@@ -62,6 +62,11 @@ public struct TenantStore: Sendable {
                 """,
                 logger: database.logger
             )).first
+            if let tenant {
+                // A suspension must reach every process's key cache with the commit.
+                try await connection.query("SELECT pg_notify(\(APIKeyCache.channel), \(id.uuidString.lowercased()))", logger: database.logger)
+            }
+            return tenant
         }
     }
 
