@@ -32,35 +32,48 @@ public struct LeadStore: Sendable {
         tenantID: UUID, now: Date
     ) async throws -> IntakePlan {
         let newID: @Sendable () -> UUID = { .v7(at: now) }
-        let qualified = submission.score >= funnel.qualifyMinScore
-        let state = qualified ? try await routingState(tenantID: tenantID) : RoutingState()
-        var plan = IntakePlanner.plan(
-            submission: submission, funnel: funnel, configuration: configuration,
-            openLeads: state.openLeads, turns: state.turns, tenantID: tenantID, now: now, newID: newID
-        )
-        if let turn = plan.turn {
-            plan = try await database.tenant(tenantID, durable: false) { connection in
-                let current = try await lockTurn(team: turn.teamID, tenantID: tenantID, on: connection)
-                var turns = state.turns
-                turns[turn.teamID] = current
-                let replanned = IntakePlanner.plan(
-                    submission: submission, funnel: funnel, configuration: configuration,
-                    openLeads: state.openLeads, turns: turns, tenantID: tenantID, now: now, newID: newID
-                )
-                if let taken = replanned.turn, taken.teamID == turn.teamID {
-                    try await connection.query(
-                        "UPDATE team_rotation SET turns = \(taken.next) WHERE tenant_id = \(tenantID) AND team_id = \(taken.teamID)",
-                        logger: database.logger
-                    )
-                }
-                return replanned
+        let plan: @Sendable (RoutingState) -> IntakePlan = { state in
+            IntakePlanner.plan(
+                submission: submission, funnel: funnel, configuration: configuration,
+                openLeads: state.openLeads, turns: state.turns, tenantID: tenantID, now: now, newID: newID
+            )
+        }
+        // Most leads need no turn: read the routing state, plan and write in one
+        // transaction. A round-robin lead leaves it (only reads are rolled back).
+        let direct: IntakePlan? = try await database.tenant(tenantID) { connection in
+            let qualified = submission.score >= funnel.qualifyMinScore
+            let state = qualified ? try await routingState(tenantID: tenantID, on: connection) : RoutingState()
+            let planned = plan(state)
+            guard planned.turn == nil else { return nil }
+            try await insert(planned, tenantID: tenantID, on: connection)
+            return planned
+        }
+        if let direct { return direct }
+
+        let state = try await routingState(tenantID: tenantID)
+        guard let turn = plan(state).turn else {
+            return try await database.tenant(tenantID) { connection in
+                let planned = plan(try await routingState(tenantID: tenantID, on: connection))
+                try await insert(planned, tenantID: tenantID, on: connection)
+                return planned
             }
         }
-        let written = plan
-        try await database.tenant(tenantID) { connection in
-            try await insert(written, tenantID: tenantID, on: connection)
+        let taken = try await database.tenant(tenantID, durable: false) { connection in
+            var turns = state.turns
+            turns[turn.teamID] = try await lockTurn(team: turn.teamID, tenantID: tenantID, on: connection)
+            let replanned = plan(RoutingState(openLeads: state.openLeads, turns: turns))
+            if let next = replanned.turn, next.teamID == turn.teamID {
+                try await connection.query(
+                    "UPDATE team_rotation SET turns = \(next.next) WHERE tenant_id = \(tenantID) AND team_id = \(next.teamID)",
+                    logger: database.logger
+                )
+            }
+            return replanned
         }
-        return plan
+        try await database.tenant(tenantID) { connection in
+            try await insert(taken, tenantID: tenantID, on: connection)
+        }
+        return taken
     }
 
     public struct RoutingState: Sendable {
@@ -71,19 +84,23 @@ public struct LeadStore: Sendable {
     /// Live load per owner and the teams' turn counters; read without locks.
     public func routingState(tenantID: UUID) async throws -> RoutingState {
         try await database.tenant(tenantID) { connection in
-            var state = RoutingState()
-            let rows = try await connection.query(
-                """
-                SELECT false, id, open_leads::bigint FROM owners WHERE tenant_id = \(tenantID)
-                UNION ALL SELECT true, team_id, turns FROM team_rotation WHERE tenant_id = \(tenantID)
-                """,
-                logger: database.logger
-            )
-            for try await (isTeam, id, value) in rows.decode((Bool, UUID, Int64).self) {
-                if isTeam { state.turns[id] = value } else { state.openLeads[id] = Int(value) }
-            }
-            return state
+            try await routingState(tenantID: tenantID, on: connection)
         }
+    }
+
+    func routingState(tenantID: UUID, on connection: PostgresConnection) async throws -> RoutingState {
+        var state = RoutingState()
+        let rows = try await connection.query(
+            """
+            SELECT false, id, open_leads::bigint FROM owners WHERE tenant_id = \(tenantID)
+            UNION ALL SELECT true, team_id, turns FROM team_rotation WHERE tenant_id = \(tenantID)
+            """,
+            logger: database.logger
+        )
+        for try await (isTeam, id, value) in rows.decode((Bool, UUID, Int64).self) {
+            if isTeam { state.turns[id] = value } else { state.openLeads[id] = Int(value) }
+        }
+        return state
     }
 
     private func lockTurn(team: UUID, tenantID: UUID, on connection: PostgresConnection) async throws -> Int64 {
