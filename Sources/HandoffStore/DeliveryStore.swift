@@ -85,8 +85,14 @@ public struct DeliveryStore: Sendable {
     /// each until `leaseUntil`. Rows another dispatcher holds are skipped,
     /// not waited for. Deliveries whose channel is gone or inactive are
     /// failed here, in the same transaction, and never handed out.
+    ///
+    /// The claim commits without waiting for its WAL flush: it sits on the
+    /// dispatcher's serial path, and a lease lost in a crash costs no more
+    /// than the crash itself already can (the delivery is sent again, which
+    /// at-least-once delivery and `webhook-id` allow for).
     public func claim(limit: Int, now: Date, leaseUntil: Date) async throws -> DeliveryClaim {
         try await database.system { connection in
+            try await connection.query("SELECT set_config('synchronous_commit', 'off', true)", logger: database.logger)
             var claimed: [ClaimedDelivery] = []
             var dropped: [DroppedDelivery] = []
             var examined = 0
@@ -203,6 +209,82 @@ public struct DeliveryStore: Sendable {
             var updated = false
             for try await _ in rows { updated = true }
             return updated
+        }
+    }
+
+    /// One finished attempt, for `record(_:now:)`.
+    public struct Attempt: Sendable {
+        public var delivery: ClaimedDelivery
+        public var attemptedAt: Date
+        public var durationMs: Int
+        public var result: DeliveryAttemptResult
+        public var transition: DeliveryTransition
+
+        public init(delivery: ClaimedDelivery, attemptedAt: Date, durationMs: Int, result: DeliveryAttemptResult, transition: DeliveryTransition) {
+            self.delivery = delivery
+            self.attemptedAt = attemptedAt
+            self.durationMs = durationMs
+            self.result = result
+            self.transition = transition
+        }
+    }
+
+    /// `record(_:attemptedAt:durationMs:result:transition:now:)` for many
+    /// attempts in one statement and one commit. Returns the ids of the
+    /// deliveries whose outcome was written (the others had been taken over
+    /// by a later claim; their attempt rows are written all the same).
+    public func record(_ attempts: [Attempt], now: Date) async throws -> Set<UUID> {
+        guard !attempts.isEmpty else { return [] }
+        let tenants = attempts.map(\.delivery.tenantID)
+        let attemptIDs = attempts.map { UUID.v7(at: $0.attemptedAt) }
+        let ids = attempts.map(\.delivery.id)
+        let attemptedAt = attempts.map(\.attemptedAt)
+        let durations = attempts.map(\.durationMs)
+        // Arrays of optionals do not encode; NULLs travel as a flag beside a placeholder.
+        let statusCodes = attempts.map { $0.result.statusCode ?? 0 }
+        let errors = attempts.map { $0.result.error ?? "" }
+        let hasError = attempts.map { $0.result.error != nil }
+        let numbers = attempts.map(\.delivery.attempt)
+        let statuses = attempts.map(\.transition.status.rawValue)
+        let nextAttempts = attempts.map { $0.transition.nextAttemptAt ?? now }
+        let hasNext = attempts.map { $0.transition.nextAttemptAt != nil }
+        let lastErrors = attempts.map { $0.transition.lastError ?? "" }
+        let hasLastError = attempts.map { $0.transition.lastError != nil }
+        let deliveredAt = attempts.map { $0.transition.deliveredAt ?? now }
+        let hasDeliveredAt = attempts.map { $0.transition.deliveredAt != nil }
+        return try await database.system { connection in
+            let rows = try await connection.query(
+                """
+                WITH input AS (
+                    SELECT * FROM unnest(
+                        \(tenants)::uuid[], \(attemptIDs)::uuid[], \(ids)::uuid[], \(attemptedAt)::timestamptz[],
+                        \(durations)::integer[], \(statusCodes)::integer[], \(errors)::text[], \(hasError)::boolean[],
+                        \(numbers)::integer[], \(statuses)::text[], \(nextAttempts)::timestamptz[], \(hasNext)::boolean[],
+                        \(lastErrors)::text[], \(hasLastError)::boolean[], \(deliveredAt)::timestamptz[], \(hasDeliveredAt)::boolean[]
+                    ) AS i(tenant_id, attempt_id, delivery_id, attempted_at, duration_ms, status_code, error, has_error,
+                           attempt, status, next_attempt_at, has_next, last_error, has_last_error, delivered_at, has_delivered_at)
+                ), attempt AS (
+                    INSERT INTO delivery_attempts (tenant_id, id, delivery_id, attempted_at, duration_ms, status_code, error)
+                    SELECT tenant_id, attempt_id, delivery_id, attempted_at, duration_ms, nullif(status_code, 0),
+                           CASE WHEN has_error THEN error END
+                    FROM input
+                )
+                UPDATE deliveries d
+                SET status = i.status,
+                    next_attempt_at = CASE WHEN i.has_next THEN i.next_attempt_at ELSE d.next_attempt_at END,
+                    last_error = CASE WHEN i.has_last_error THEN i.last_error END,
+                    delivered_at = CASE WHEN i.has_delivered_at THEN i.delivered_at END,
+                    updated_at = \(now)
+                FROM input i
+                WHERE d.tenant_id = i.tenant_id AND d.id = i.delivery_id
+                  AND d.status = 'pending' AND d.attempts = i.attempt
+                RETURNING d.id
+                """,
+                logger: database.logger
+            )
+            var owned = Set<UUID>()
+            for try await (id,) in rows.decode((UUID,).self) { owned.insert(id) }
+            return owned
         }
     }
 

@@ -42,20 +42,25 @@ public struct TimerStore: Sendable {
         public var late = 0
         public var maxLateMs = 0
         public var skippedReasons: [String] = []
+        /// The earliest instant still pending after this batch, in any tenant,
+        /// read in its transaction (what the engine sleeps towards next).
+        public var nextDue: Date?
 
         public init() {}
     }
 
     /// The earliest pending instant, in any tenant; nil when nothing is pending.
     public func nextDue() async throws -> Date? {
-        try await database.system { connection in
-            let rows = try await connection.query(
-                "SELECT min(due_at) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL",
-                logger: database.logger
-            )
-            for try await due in rows.decode(Date?.self) { return due }
-            return nil
-        }
+        try await database.system { connection in try await nextDue(on: connection) }
+    }
+
+    private func nextDue(on connection: PostgresConnection) async throws -> Date? {
+        let rows = try await connection.query(
+            "SELECT min(due_at) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL",
+            logger: database.logger
+        )
+        for try await due in rows.decode(Date?.self) { return due }
+        return nil
     }
 
     /// Pending timers due at or before `now`, in any tenant.
@@ -83,7 +88,10 @@ public struct TimerStore: Sendable {
             let locked = try await lockDueLeads(now: now, limit: limit, window: max(window, limit), on: connection)
             var batch = Batch()
             batch.leads = locked.count
-            guard !locked.isEmpty else { return batch }
+            guard !locked.isEmpty else {
+                batch.nextDue = try await nextDue(on: connection)
+                return batch
+            }
             let due = try await dueTimers(of: locked, now: now, on: connection)
 
             var configurations: [UUID: TenantConfiguration] = [:]
@@ -92,6 +100,11 @@ public struct TimerStore: Sendable {
             var fired: [TimerKey] = []
             var skipped: [TimerKey] = []
             var ids = AscendingIDs(at: now)
+            // Leads and events of the whole batch, written set-based after the
+            // loop: two statements per batch, not two per lead.
+            var changedLeads: [(UUID, LeadSnapshot)] = []
+            var newEvents: [(UUID, UUID, HandoffEvent)] = []
+            var newDeliveries: [(UUID, PlannedDelivery)] = []
 
             for (tenantID, lead) in locked {
                 guard let timers = due[LeadKey(tenantID: tenantID, leadID: lead.id)], !timers.isEmpty else { continue }
@@ -112,6 +125,9 @@ public struct TimerStore: Sendable {
                     tenantID: tenantID, now: now, newID: { ids.next() }
                 )
                 try await write(plan, tenantID: tenantID, now: now, on: connection)
+                if plan.leadChanged { changedLeads.append((tenantID, plan.lead)) }
+                for event in plan.events { newEvents.append((tenantID, lead.id, event)) }
+                for delivery in plan.deliveries { newDeliveries.append((tenantID, delivery)) }
                 for (owner, delta) in plan.loadChanges where delta != 0 {
                     loadChanges[OwnerKey(tenantID: tenantID, ownerID: owner), default: 0] += delta
                     openLeads[tenantID]?[owner, default: tenantConfiguration.owners[owner]?.openLeads ?? 0] += delta
@@ -127,6 +143,8 @@ public struct TimerStore: Sendable {
                     batch.maxLateMs = max(batch.maxLateMs, event.data.lateByMs ?? 0)
                 }
             }
+            try await save(changedLeads, now: now, on: connection)
+            try await insert(newEvents, deliveries: newDeliveries, on: connection)
             // A restart cancelled the lead's pending timers, the one firing it among them.
             try await mark(fired, fired: true, now: now, on: connection)
             try await mark(skipped, fired: false, now: now, on: connection)
@@ -135,6 +153,7 @@ public struct TimerStore: Sendable {
             }
             batch.fired = fired.count
             batch.skipped = skipped.count
+            batch.nextDue = try await nextDue(on: connection)
             return batch
         }
     }
@@ -228,18 +247,67 @@ public struct TimerStore: Sendable {
         return result
     }
 
+    /// A restarted clock, per lead (escalations only); the lead and the
+    /// events are written for the whole batch by `save` and `insert`.
     private func write(_ plan: TimerFiringPlan, tenantID: UUID, now: Date, on connection: PostgresConnection) async throws {
         let leadID = plan.lead.id
-        if plan.leadChanged { try await leads.save(plan.lead, tenantID: tenantID, now: now, on: connection) }
         if let clock = plan.newClock {
             // The old clock's timers, due or not; the ones fired in this plan
             // are marked fired after this and so are not left cancelled.
             try await leads.cancelPendingTimers(leadID, tenantID: tenantID, now: now, on: connection)
             try await leads.insertTimers(clock.timers, leadID: leadID, tenantID: tenantID, on: connection)
         }
-        if !plan.events.isEmpty {
-            try await leads.insertEvents(plan.events, deliveries: plan.deliveries, leadID: leadID, tenantID: tenantID, on: connection)
-        }
+    }
+
+    /// `LeadStore.save` for many leads in one statement. Arrays carry no
+    /// NULLs here: a nil id is the nil UUID, a nil instant NaN, a nil count -1.
+    private func save(_ changed: [(UUID, LeadSnapshot)], now: Date, on connection: PostgresConnection) async throws {
+        guard !changed.isEmpty else { return }
+        let slas = changed.map(\.1.sla)
+        let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        func epoch(_ date: Date?) -> Double { date?.timeIntervalSince1970 ?? .nan }
+        try await connection.query(
+            """
+            UPDATE leads l SET status = c.status, owner_id = NULLIF(c.owner_id, \(none)), sla_policy_id = NULLIF(c.policy_id, \(none)),
+                sla_state = c.state, sla_started_at = to_timestamp(NULLIF(c.started_at, 'NaN')),
+                sla_due_at = to_timestamp(NULLIF(c.due_at, 'NaN')), sla_warned_at = to_timestamp(NULLIF(c.warned_at, 'NaN')),
+                sla_breached_at = to_timestamp(NULLIF(c.breached_at, 'NaN')),
+                sla_responded_at = to_timestamp(NULLIF(c.responded_at, 'NaN')),
+                sla_response_seconds = NULLIF(c.response_seconds, -1), updated_at = \(now)
+            FROM unnest(\(changed.map(\.0))::uuid[], \(changed.map(\.1.id))::uuid[], \(changed.map(\.1.status.rawValue))::text[],
+                        \(changed.map { $0.1.ownerID ?? none })::uuid[], \(slas.map { $0.policyID ?? none })::uuid[],
+                        \(slas.map(\.state.rawValue))::text[], \(slas.map { epoch($0.startedAt) })::float8[],
+                        \(slas.map { epoch($0.dueAt) })::float8[], \(slas.map { epoch($0.warnedAt) })::float8[],
+                        \(slas.map { epoch($0.breachedAt) })::float8[], \(slas.map { epoch($0.respondedAt) })::float8[],
+                        \(slas.map { $0.responseSeconds ?? -1 })::int[])
+                 AS c(tenant_id, id, status, owner_id, policy_id, state, started_at, due_at, warned_at, breached_at,
+                      responded_at, response_seconds)
+            WHERE l.tenant_id = c.tenant_id AND l.id = c.id
+            """,
+            logger: database.logger
+        )
+    }
+
+    /// `LeadStore.insertEvents` for many leads in one statement.
+    private func insert(_ events: [(UUID, UUID, HandoffEvent)], deliveries: [(UUID, PlannedDelivery)], on connection: PostgresConnection) async throws {
+        guard !events.isEmpty else { return }
+        let payloads = try events.map { String(decoding: try $0.2.encodedJSON(), as: UTF8.self) }
+        try await connection.query(
+            """
+            WITH events AS (
+                INSERT INTO events (tenant_id, id, type, lead_id, payload, created_at)
+                SELECT e.tenant_id, e.id, e.type, e.lead_id, e.payload::jsonb, e.created_at
+                FROM unnest(\(events.map(\.0))::uuid[], \(events.map(\.2.id))::uuid[], \(events.map(\.2.type.rawValue))::text[],
+                            \(events.map(\.1))::uuid[], \(payloads)::text[], \(events.map(\.2.createdAt))::timestamptz[])
+                     AS e(tenant_id, id, type, lead_id, payload, created_at)
+            )
+            INSERT INTO deliveries (tenant_id, id, event_id, channel_id, next_attempt_at, created_at, updated_at)
+            SELECT d.tenant_id, d.id, d.event_id, d.channel_id, now(), now(), now()
+            FROM unnest(\(deliveries.map(\.0))::uuid[], \(deliveries.map(\.1.id))::uuid[], \(deliveries.map(\.1.eventID))::uuid[],
+                        \(deliveries.map(\.1.channelID))::uuid[]) AS d(tenant_id, id, event_id, channel_id)
+            """,
+            logger: database.logger
+        )
     }
 
     private func mark(_ timers: [TimerKey], fired: Bool, now: Date, on connection: PostgresConnection) async throws {

@@ -55,8 +55,20 @@ enum TestDatabase {
     }
 
     /// A fresh, migrated database for the duration of `body`.
+    /// Swift Testing starts every test at once; each running application holds
+    /// a connection pool and listeners. Past a few at a time the server runs
+    /// out of connections and the machine out of cores, and requests time out.
+    static let running = TestGate(width: max(4, ProcessInfo.processInfo.activeProcessorCount * 3))
+
     static func withFreshDatabase<Result: Sendable>(
         migrated: Bool = true,
+        _ body: @escaping @Sendable (String) async throws -> Result
+    ) async throws -> Result {
+        try await running.run { try await withFreshDatabaseNow(migrated: migrated, body) }
+    }
+
+    private static func withFreshDatabaseNow<Result: Sendable>(
+        migrated: Bool,
         _ body: @escaping @Sendable (String) async throws -> Result
     ) async throws -> Result {
         let name = "handoff_test_\(UUID().uuidString.prefix(8).lowercased())"

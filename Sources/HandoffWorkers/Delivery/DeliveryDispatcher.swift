@@ -13,10 +13,10 @@ import ServiceLifecycle
 /// It wakes on a NOTIFY on `handoff_deliveries` (intake and retries raise
 /// `OutboxSignal` after commit), on its own timer for the earliest pending `next_attempt_at`,
 /// and at least every `pollInterval` as a safety net for notifications missed
-/// while the LISTEN connection was down. Each time it claims as many due
-/// deliveries as it has free sending slots (`concurrency`), leases them (see
-/// `DeliveryStore`), sends them concurrently, and records each attempt as it
-/// ends. Any number of dispatchers, in any number of processes, can run
+/// while the LISTEN connection was down. Each time it claims due deliveries,
+/// up to 8 × `concurrency` not yet sent, leases them (see `DeliveryStore`),
+/// sends them `concurrency` at a time, and records the attempts in batches
+/// (`AttemptRecorder`) as they end. Any number of dispatchers, in any number of processes, can run
 /// against one database: `SKIP LOCKED` and the lease keep them apart.
 ///
 /// On graceful shutdown it claims nothing more and lets the sends in flight
@@ -28,11 +28,31 @@ public final class DeliveryDispatcher: Service, Sendable {
     let settings: DeliverySettings
     let logger: Logger
     private let wakeup = Wakeup()
+    /// Deliveries claimed and not yet sent: sending, or waiting for one of
+    /// the `concurrency` sending slots.
     private let inFlight = NIOLockedValueBox(0)
+    private let sendSlots: SendSlots
+    /// How many deliveries may be claimed ahead of the sending slots. The
+    /// claim is the loop's serial step (a transaction, ~1 ms on an idle
+    /// machine, far more on a busy one); claiming several slots' worth at
+    /// once keeps the slots busy meanwhile. Kept small enough that a claimed
+    /// delivery waits at most `prefetch / concurrency` sends (each bounded by
+    /// `httpTimeout`), far less than its lease.
+    private let prefetch: Int
+    private let recorder: AttemptRecorder
+    /// Attempts sent but not yet written beyond which nothing more is
+    /// claimed: the database sets the pace, and no lease runs out in a queue.
+    private let maxUnrecorded: Int
 
     public init(database: Database, settings: DeliverySettings, logger: Logger) {
-        self.store = DeliveryStore(database: database)
+        let store = DeliveryStore(database: database)
+        let wakeup = self.wakeup
+        self.store = store
         self.settings = settings
+        self.recorder = AttemptRecorder(store: store, clock: settings.clock, afterBatch: { wakeup.ring() })
+        self.maxUnrecorded = max(64, settings.concurrency * 8)
+        self.sendSlots = SendSlots(settings.concurrency)
+        self.prefetch = settings.concurrency * 8
         var logger = logger
         logger[metadataKey: "service"] = "deliveries"
         self.logger = logger
@@ -102,7 +122,7 @@ public final class DeliveryDispatcher: Service, Sendable {
         await withDiscardingTaskGroup { group in
             var failures = 0
             while !wakeup.isStopped, !Task.isCancelled {
-                let free = settings.concurrency - inFlight.withLockedValue { $0 }
+                let free = recorder.backlog >= maxUnrecorded ? 0 : prefetch - inFlight.withLockedValue { $0 }
                 var pause = settings.pollInterval
                 if free > 0 {
                     do {
@@ -120,13 +140,12 @@ public final class DeliveryDispatcher: Service, Sendable {
                         for delivery in claim.claimed {
                             inFlight.withLockedValue { $0 += 1 }
                             group.addTask {
-                                await self.deliver(delivery, senders)
-                                let wasFull = self.inFlight.withLockedValue { count -> Bool in
-                                    count -= 1
-                                    return count + 1 == self.settings.concurrency
+                                guard await self.sendSlots.acquire() else {
+                                    // Cancelled: the lease brings it back.
+                                    self.inFlight.withLockedValue { $0 -= 1 }
+                                    return
                                 }
-                                // A slot came free while the loop waited for one.
-                                if wasFull { self.wakeup.ring() }
+                                await self.deliver(delivery, senders)
                             }
                         }
                         // A full claim means more may be due right now.
@@ -151,12 +170,22 @@ public final class DeliveryDispatcher: Service, Sendable {
         }
     }
 
-    /// One attempt, start to record.
+    private func releaseSlot() {
+        sendSlots.release()
+        inFlight.withLockedValue { $0 -= 1 }
+        // Room to claim more: let the loop look (a ring while it claims
+        // makes it look once more right after).
+        wakeup.ring()
+    }
+
+    /// One attempt, start to record. The sending slot is freed when the send
+    /// ends; the attempt is then written with others that ended meanwhile.
     private func deliver(_ delivery: ClaimedDelivery, _ senders: Senders) async {
         let attemptedAt = settings.clock()
         let started = ContinuousClock.now
         let result = await senders.send(delivery, at: attemptedAt)
         let elapsed = ContinuousClock.now - started
+        releaseSlot()
         // Cancelled (not a graceful stop): leave the row to its lease.
         if Task.isCancelled { return }
         let now = settings.clock()
@@ -174,9 +203,9 @@ public final class DeliveryDispatcher: Service, Sendable {
         if let error = result.error { metadata["error"] = "\(error)" }
         if let next = transition.nextAttemptAt { metadata["next_attempt_at"] = "\(RFC3339Timestamp.format(next))" }
         do {
-            let owned = try await store.record(
-                delivery, attemptedAt: attemptedAt, durationMs: durationMs, result: result, transition: transition, now: now
-            )
+            let owned = try await recorder.record(DeliveryStore.Attempt(
+                delivery: delivery, attemptedAt: attemptedAt, durationMs: durationMs, result: result, transition: transition
+            ))
             if !owned {
                 logger.notice("attempt recorded, but its lease had run out and another claim took the delivery over", metadata: metadata)
             } else if result.kind == .delivered {

@@ -59,6 +59,7 @@ public final class TimerEngine: Service, Sendable {
             total.late += batch.late
             total.maxLateMs = max(total.maxLateMs, batch.maxLateMs)
             total.skippedReasons += batch.skippedReasons
+            total.nextDue = batch.nextDue
             if batch.leads < settings.batchSize || Task.isCancelled { return total }
         }
     }
@@ -97,7 +98,8 @@ public final class TimerEngine: Service, Sendable {
                 failures = 0
                 // A full batch: more is due right now.
                 if batch.leads >= settings.batchSize { continue }
-                if let next = try await store.nextDue() {
+                // Read in the batch's transaction: one round of BEGIN/COMMIT less per wake.
+                if let next = batch.nextDue {
                     let wait = next.timeIntervalSince(settings.clock())
                     // Due, yet no lead could be taken: another engine or a
                     // response holds them for a moment. Look again shortly.
