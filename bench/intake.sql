@@ -14,29 +14,19 @@
 
 \set idx random(1, 16)
 
--- 1. AuthMiddleware → APIKeyStore.authenticate: a system-scope transaction.
-BEGIN;
-SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', '', true), set_config('app.scope', 'system', true);
-SELECT k.id, k.tenant_id, k.name, k.prefix, k.secret_hash, k.scopes, k.created_at, k.revoked_at, t.status
-FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
-WHERE k.prefix = :prefix;
-COMMIT;
-
--- 2. LeadStore.routingState: owners' open leads and the teams' turns, no locks.
+-- The API key is checked against the in-process key cache (APIKeyCache), so a
+-- warm request costs no key lookup. LeadStore.intake reads the routing state,
+-- plans and writes in ONE durable tenant transaction for a lead that needs no
+-- round-robin turn (this territory configuration):
 BEGIN;
 SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', :tenant, true),
        set_config('app.scope', '', true), set_config('synchronous_commit', coalesce(NULL::text, current_setting('synchronous_commit')), true);
+-- LeadStore.routingState: owners' open leads and the teams' turns, no locks.
 SELECT false, id, open_leads::bigint FROM owners WHERE tenant_id = :tenant
 UNION ALL SELECT true, team_id, turns FROM team_rotation WHERE tenant_id = :tenant;
-COMMIT;
-
--- 3. LeadStore.insert: lead, owner load, 2 timers, 1 event, 2 deliveries in
--- one statement, in a durable tenant transaction. The app makes its UUIDv7 ids
--- client-side and binds them; here the `ids` CTE makes the ids the statement
--- shares, and the others are made in place.
-BEGIN;
-SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', :tenant, true),
-       set_config('app.scope', '', true), set_config('synchronous_commit', coalesce(NULL::text, current_setting('synchronous_commit')), true);
+-- LeadStore.insert: lead, owner load, 2 timers, 1 event, 2 deliveries in one
+-- statement. The app makes its UUIDv7 ids client-side and binds them; here the
+-- `ids` CTE makes the ids the statement shares, and the others are made in place.
 WITH ids AS (
     SELECT gen_random_uuid() AS lead_id, gen_random_uuid() AS event_id, (:owners::uuid[])[:idx::int] AS owner_id, now() AS at
 ), lead AS (

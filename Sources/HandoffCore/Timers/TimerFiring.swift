@@ -1,20 +1,8 @@
 import Foundation
 
-/// A pending timer the engine holds, with its lead locked.
-public struct DueTimer: Sendable, Equatable {
-    public var id: UUID
-    public var kind: TimerKind
-    /// Escalations only, 1-based.
-    public var step: Int?
-    public var dueAt: Date
-
-    public init(id: UUID, kind: TimerKind, step: Int? = nil, dueAt: Date) {
-        self.id = id
-        self.kind = kind
-        self.step = step
-        self.dueAt = dueAt
-    }
-}
+/// A pending timer the engine holds, with its lead locked: the same row a
+/// clock planned, read back.
+public typealias DueTimer = PlannedTimer
 
 /// A timer that is closed without an event, and why (logged, not announced).
 public struct SkippedTimer: Sendable, Equatable {

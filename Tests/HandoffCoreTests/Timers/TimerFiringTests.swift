@@ -26,7 +26,7 @@ import Testing
     }
 
     static func due(_ plan: IntakePlan) -> [DueTimer] {
-        plan.timers.map { DueTimer(id: $0.id, kind: $0.kind, step: $0.step, dueAt: $0.dueAt) }
+        plan.timers
     }
 
     static func fire(_ due: [DueTimer], _ lead: LeadSnapshot, _ configuration: TenantConfiguration, at now: Date) -> TimerFiringPlan {
