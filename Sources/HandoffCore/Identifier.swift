@@ -1,12 +1,36 @@
 import Foundation
+import Synchronization
 
 extension UUID {
     /// A version 7 UUID: 48 bits of Unix milliseconds, then randomness.
     /// Time-ordered ids index and page well and need no database sequence.
+    ///
+    /// Ids made in the same millisecond by this process still sort in the
+    /// order they were made (RFC 9562's monotonic counter in `rand_a`), so
+    /// "newest first" lists and timelines never shuffle rows of one instant.
     public static func v7(at instant: Date = Date()) -> UUID {
         var generator = SystemRandomNumberGenerator()
-        return v7(at: instant, using: &generator)
+        var uuid = v7(at: instant, using: &generator).uuid
+        let millis = UInt64(max(0, (instant.timeIntervalSince1970 * 1000).rounded(.down)))
+        let counter: UInt16? = lastMillisecond.withLock { last in
+            guard last.millis == millis, last.counter < 0x0FFF else {
+                // A new millisecond: start low in the 12 bits, leaving room to count up.
+                last = (millis, UInt16(uuid.6 & 0x07) << 8 | UInt16(uuid.7))
+                return nil
+            }
+            last.counter += 1
+            return last.counter
+        }
+        if let counter {
+            uuid.6 = 0x70 | UInt8(counter >> 8)
+            uuid.7 = UInt8(truncatingIfNeeded: counter)
+        } else {
+            uuid.6 &= 0x77  // the counter's top bit clear
+        }
+        return UUID(uuid: uuid)
     }
+
+    private static let lastMillisecond = Mutex<(millis: UInt64, counter: UInt16)>((0, 0))
 
     public static func v7(at instant: Date, using generator: inout some RandomNumberGenerator) -> UUID {
         let millis = UInt64(max(0, (instant.timeIntervalSince1970 * 1000).rounded(.down)))

@@ -53,3 +53,14 @@ struct IdentifierTests {
         #expect(text.hasPrefix("01a3185c-5000"))
     }
 }
+
+@Suite struct UUIDv7OrderTests {
+    @Test func idsOfOneMillisecondSortInTheOrderTheyWereMade() {
+        let instant = Date(timeIntervalSince1970: 1_800_000_000.123)
+        let ids = (0..<1_000).map { _ in UUID.v7(at: instant) }
+        let texts = ids.map { $0.uuidString.lowercased() }
+        #expect(texts == texts.sorted())
+        #expect(Set(ids).count == ids.count)
+        #expect(texts.allSatisfy { $0.hasPrefix(texts[0].prefix(13)) && $0[$0.index($0.startIndex, offsetBy: 14)] == "7" })
+    }
+}
