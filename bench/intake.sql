@@ -37,8 +37,6 @@ WITH ids AS (
            'assigned', ids.owner_id, :routing::jsonb, :policy::uuid, 'running',
            ids.at, ids.at + interval '300 seconds', ids.at, ids.at
     FROM ids
-), load AS (
-    UPDATE owners SET open_leads = open_leads + 1 WHERE tenant_id = :tenant::uuid AND id = (SELECT owner_id FROM ids)
 ), timers AS (
     INSERT INTO timers (tenant_id, id, lead_id, kind, step, due_at)
     SELECT :tenant::uuid, t.id, (SELECT lead_id FROM ids), t.kind, NULLIF(t.step, -1), t.due_at
@@ -53,4 +51,11 @@ INSERT INTO deliveries (tenant_id, id, event_id, channel_id, next_attempt_at, cr
 SELECT :tenant::uuid, d.id, d.event_id, d.channel_id, (SELECT at FROM ids), (SELECT at FROM ids), (SELECT at FROM ids)
 FROM unnest(ARRAY[gen_random_uuid(), gen_random_uuid()], ARRAY[(SELECT event_id FROM ids), (SELECT event_id FROM ids)],
             ARRAY[:channel1, :channel2]::uuid[]) AS d(id, event_id, channel_id);
+COMMIT;
+-- LeadStore.countLoad: the owner's open-lead count, after the lead's commit, in
+-- a short non-durable transaction.
+BEGIN;
+SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', :tenant, true),
+       set_config('app.scope', '', true), set_config('synchronous_commit', coalesce('off', current_setting('synchronous_commit')), true);
+UPDATE owners SET open_leads = greatest(open_leads + 1, 0) WHERE tenant_id = :tenant AND id = (:owners::uuid[])[:idx::int];
 COMMIT;
