@@ -39,7 +39,7 @@ extension APIHandlers {
 
     /// A filter id from the query string: a UUID, or a 422 naming the parameter.
     private static func queryID(_ text: String?, _ field: String, _ validator: inout Validator) -> UUID? {
-        guard let text, !text.isEmpty else { return nil }
+        guard let text else { return nil }
         guard let id = UUID(uuidString: text) else {
             validator.fail(field, "must be a UUID such as 0190c1d2-7a3b-7c4d-8e5f-6a7b8c9d0e1f")
             return nil

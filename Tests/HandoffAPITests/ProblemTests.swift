@@ -56,3 +56,19 @@ struct ProblemTests {
         }
     }
 }
+
+@Suite struct NULCharacterTests {
+    @Test func aNULAnywhereInABodyIsA422AndNothingIsStored() async throws {
+        try await TestApp.run { app in
+            let (_, key) = try await app.createTenant()
+            let escaped = try await app.request(.post, "/v1/owners", key: key, json: #"{"name":"Ana\u0000","email":"ana@example.com"}"#)
+            #expect(escaped.status == .unprocessableContent)
+            #expect(((try escaped.json()["errors"] as? [[String: Any]])?.first?["field"] as? String) == "body")
+            // An escaped backslash before u0000 is the text \u0000, which is fine.
+            let literal = try await app.request(.post, "/v1/owners", key: key, json: #"{"name":"Ana \\u0000","email":"ana@example.com"}"#)
+            #expect(literal.status == .created, "\(literal.text)")
+            let owners = try await app.request(.get, "/v1/owners", key: key).json()["data"] as? [[String: Any]] ?? []
+            #expect(owners.map { $0["name"] as? String } == ["Ana \\u0000"])
+        }
+    }
+}
