@@ -12,14 +12,18 @@ extension UUID {
         var generator = SystemRandomNumberGenerator()
         var uuid = v7(at: instant, using: &generator).uuid
         let millis = UInt64(max(0, (instant.timeIntervalSince1970 * 1000).rounded(.down)))
-        let counter: UInt16? = lastMillisecond.withLock { last in
-            guard last.millis == millis, last.counter < 0x0FFF else {
+        let counter: UInt16? = counters.withLock { counters in
+            // One counter per millisecond value, so ids made for different
+            // instants (a clock stepped back, tests' own clocks) never reset
+            // each other's sequence.
+            guard let last = counters[millis], last < 0x0FFF else {
                 // A new millisecond: start low in the 12 bits, leaving room to count up.
-                last = (millis, UInt16(uuid.6 & 0x07) << 8 | UInt16(uuid.7))
+                if counters.count >= 256 { counters.removeAll(keepingCapacity: true) }
+                counters[millis] = UInt16(uuid.6 & 0x07) << 8 | UInt16(uuid.7)
                 return nil
             }
-            last.counter += 1
-            return last.counter
+            counters[millis] = last + 1
+            return last + 1
         }
         if let counter {
             uuid.6 = 0x70 | UInt8(counter >> 8)
@@ -30,7 +34,7 @@ extension UUID {
         return UUID(uuid: uuid)
     }
 
-    private static let lastMillisecond = Mutex<(millis: UInt64, counter: UInt16)>((0, 0))
+    private static let counters = Mutex<[UInt64: UInt16]>([:])
 
     public static func v7(at instant: Date, using generator: inout some RandomNumberGenerator) -> UUID {
         let millis = UInt64(max(0, (instant.timeIntervalSince1970 * 1000).rounded(.down)))
