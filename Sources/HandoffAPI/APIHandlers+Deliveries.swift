@@ -7,8 +7,8 @@ extension APIHandlers {
     func listDeliveries(_ input: Operations.ListDeliveries.Input) async throws -> Operations.ListDeliveries.Output {
         let tenantID = try RequestIdentity.tenantID()
         var validator = Validator()
-        let channelID = Self.queryID(input.query.channelId, "channel_id", &validator)
-        let eventID = Self.queryID(input.query.eventId, "event_id", &validator)
+        let channelID = validator.id(input.query.channelId, "channel_id")
+        let eventID = validator.id(input.query.eventId, "event_id")
         var page: PageRequest?
         switch PageRequest.parse(limit: input.query.limit, cursor: input.query.cursor) {
         case .success(let parsed): page = parsed
@@ -35,15 +35,5 @@ extension APIHandlers {
         case .notFound:
             throw Problem.notFound("delivery")
         }
-    }
-
-    /// A filter id from the query string: a UUID, or a 422 naming the parameter.
-    private static func queryID(_ text: String?, _ field: String, _ validator: inout Validator) -> UUID? {
-        guard let text else { return nil }
-        guard let id = UUID(uuidString: text) else {
-            validator.fail(field, "must be a UUID such as 0190c1d2-7a3b-7c4d-8e5f-6a7b8c9d0e1f")
-            return nil
-        }
-        return id
     }
 }

@@ -36,10 +36,10 @@ extension APIHandlers {
         let tenantID = try RequestIdentity.tenantID()
         let query = input.query
         let page = try PageRequest.parse(limit: query.limit, cursor: query.cursor).orThrow()
-        var errors: [FieldError] = []
-        let ownerID = try queryID(query.ownerId, field: "owner_id", into: &errors)
-        let funnelID = try queryID(query.funnelId, field: "funnel_id", into: &errors)
-        guard errors.isEmpty else { throw Problem.validation(errors) }
+        var v = Validator()
+        let ownerID = v.id(query.ownerId, "owner_id")
+        let funnelID = v.id(query.funnelId, "funnel_id")
+        guard v.isValid else { throw Problem.validation(v.errors) }
         let filter = LeadFilter(
             status: query.status?.rawValue, slaState: query.slaState?.rawValue, ownerID: ownerID, funnelID: funnelID,
             createdAfter: query.createdAfter, createdBefore: query.createdBefore
@@ -65,9 +65,9 @@ extension APIHandlers {
         let tenantID = try RequestIdentity.tenantID()
         let id = try UUID(pathID: input.path.id, resource: "lead")
         guard case .json(let body) = input.body else { throw Problem.badRequest("Send a JSON body.") }
-        var errors: [FieldError] = []
-        let ownerID = try queryID(body.ownerId, field: "owner_id", into: &errors)
-        guard errors.isEmpty else { throw Problem.validation(errors) }
+        var v = Validator()
+        let ownerID = v.id(body.ownerId, "owner_id")
+        guard v.isValid else { throw Problem.validation(v.errors) }
         let configuration = try await configurationCache.configuration(tenantID: tenantID)
         let lead = try await mapLeadErrors {
             try await leads.respond(
@@ -84,9 +84,9 @@ extension APIHandlers {
         let tenantID = try RequestIdentity.tenantID()
         let id = try UUID(pathID: input.path.id, resource: "lead")
         guard case .json(let body) = input.body else { throw Problem.badRequest("Send a JSON body.") }
-        var errors: [FieldError] = []
-        let ownerID = try queryID(body.ownerId, field: "owner_id", into: &errors)
-        guard let ownerID, errors.isEmpty else { throw Problem.validation(errors) }
+        var v = Validator()
+        let ownerID = v.id(body.ownerId, "owner_id")
+        guard let ownerID, v.isValid else { throw Problem.validation(v.errors) }
         let configuration = try await configurationCache.configuration(tenantID: tenantID)
         let lead = try await mapLeadErrors {
             try await leads.reassign(leadID: id, ownerID: ownerID, configuration: configuration, tenantID: tenantID, now: clock())
@@ -99,9 +99,9 @@ extension APIHandlers {
     func listEvents(_ input: Operations.ListEvents.Input) async throws -> Operations.ListEvents.Output {
         let tenantID = try RequestIdentity.tenantID()
         let page = try PageRequest.parse(limit: input.query.limit, cursor: input.query.cursor).orThrow()
-        var errors: [FieldError] = []
-        let leadID = try queryID(input.query.leadId, field: "lead_id", into: &errors)
-        guard errors.isEmpty else { throw Problem.validation(errors) }
+        var v = Validator()
+        let leadID = v.id(input.query.leadId, "lead_id")
+        guard v.isValid else { throw Problem.validation(v.errors) }
         let (events, next) = try await leads.events(tenantID: tenantID, leadID: leadID, type: input.query._type?.rawValue, page: page)
         return .ok(.init(body: .json(.init(data: try events.map { try wire($0) }, nextCursor: .init(next)))))
     }
@@ -119,15 +119,6 @@ extension APIHandlers {
             throw Problem.validation([FieldError(field: "funnel_id", message: "names an inactive funnel; activate it to accept leads")])
         }
         return (configuration, funnel)
-    }
-
-    private func queryID(_ text: String?, field: String, into errors: inout [FieldError]) throws -> UUID? {
-        guard let text else { return nil }
-        guard let id = UUID(uuidString: text) else {
-            errors.append(FieldError(field: field, message: "must be a UUID"))
-            return nil
-        }
-        return id
     }
 
     private func mapLeadErrors<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {

@@ -64,11 +64,3 @@ extension APIHandlers {
         return (start, end)
     }
 }
-
-extension LocalDate {
-    var startOfDayUTC: Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: DateComponents(year: year, month: month, day: day)) ?? Date(timeIntervalSince1970: 0)
-    }
-}

@@ -45,3 +45,15 @@ extension UUID {
         self = id
     }
 }
+
+extension Validator {
+    /// An id given in a query or body as text: a UUID, or a field error.
+    mutating func id(_ text: String?, _ field: String) -> UUID? {
+        guard let text else { return nil }
+        guard let id = UUID(uuidString: text) else {
+            fail(field, "must be a UUID such as 0190c1d2-7a3b-7c4d-8e5f-6a7b8c9d0e1f")
+            return nil
+        }
+        return id
+    }
+}

@@ -39,25 +39,21 @@ public struct LeadStore: Sendable {
             )
         }
         // Most leads need no turn: read the routing state, plan and write in one
-        // transaction. A round-robin lead leaves it (only reads are rolled back).
-        let direct: IntakePlan? = try await database.tenant(tenantID) { connection in
+        // transaction. A round-robin lead leaves it (only reads are rolled back)
+        // and takes its turn with the state it already read.
+        enum Direct: Sendable { case written(IntakePlan), needsTurn(RoutingState, RoutingTurn) }
+        let direct: Direct = try await database.tenant(tenantID) { connection in
             let qualified = submission.score >= funnel.qualifyMinScore
             let state = qualified ? try await routingState(tenantID: tenantID, on: connection) : RoutingState()
             let planned = plan(state)
-            guard planned.turn == nil else { return nil }
+            if let turn = planned.turn { return .needsTurn(state, turn) }
             try await insert(planned, tenantID: tenantID, on: connection)
-            return planned
+            return .written(planned)
         }
-        if let direct { return await countLoad(of: direct, tenantID: tenantID) }
-
-        let state = try await routingState(tenantID: tenantID)
-        guard let turn = plan(state).turn else {
-            let planned = try await database.tenant(tenantID) { connection in
-                let planned = plan(try await routingState(tenantID: tenantID, on: connection))
-                try await insert(planned, tenantID: tenantID, on: connection)
-                return planned
-            }
-            return await countLoad(of: planned, tenantID: tenantID)
+        let state: RoutingState, turn: RoutingTurn
+        switch direct {
+        case .written(let planned): return await countLoad(of: planned, tenantID: tenantID)
+        case .needsTurn(let read, let wanted): (state, turn) = (read, wanted)
         }
         let taken = try await database.tenant(tenantID, durable: false) { connection in
             var turns = state.turns

@@ -54,14 +54,25 @@ public struct BillingPeriod: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { String(format: "%04d-%02d", year, month) }
 
-    public var start: Date { Self.utc(year, month) }
-    public var end: Date { month == 12 ? Self.utc(year + 1, 1) : Self.utc(year, month + 1) }
+    public var start: Date { Self.firstDay(year, month) }
+    public var end: Date { month == 12 ? Self.firstDay(year + 1, 1) : Self.firstDay(year, month + 1) }
 
-    private static func utc(_ year: Int, _ month: Int) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: DateComponents(year: year, month: month, day: 1)) ?? Date(timeIntervalSince1970: 0)
+    private static func firstDay(_ year: Int, _ month: Int) -> Date {
+        LocalDate(year: year, month: month, day: 1)?.startOfDayUTC ?? Date(timeIntervalSince1970: 0)
     }
+}
+
+extension LocalDate {
+    /// Midnight UTC of this date: billing days and months are UTC.
+    public var startOfDayUTC: Date {
+        Self.utcCalendar.date(from: DateComponents(year: year, month: month, day: day)) ?? Date(timeIntervalSince1970: 0)
+    }
+
+    private static let utcCalendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        return calendar
+    }()
 }
 
 /// RFC 4180 CSV: CRLF line ends, fields with commas, quotes or line breaks
