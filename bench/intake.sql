@@ -21,11 +21,13 @@
 BEGIN;
 SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', :tenant, true),
        set_config('app.scope', '', true), set_config('synchronous_commit', coalesce(NULL::text, current_setting('synchronous_commit')), true);
--- LeadStore.routingState: owners' open leads and the teams' turns, no locks.
-SELECT false, id, open_leads::bigint FROM owners WHERE tenant_id = :tenant
+-- LeadStore.routingState: owners' open leads (summed over their load slots)
+-- and the teams' turns, no locks.
+SELECT false, o.id, (SELECT greatest(coalesce(sum(l.delta), 0), 0) FROM owner_load l WHERE l.tenant_id = o.tenant_id AND l.owner_id = o.id)::bigint
+FROM owners o WHERE o.tenant_id = :tenant
 UNION ALL SELECT true, team_id, turns FROM team_rotation WHERE tenant_id = :tenant;
--- LeadStore.insert: lead, owner load, 2 timers, 1 event, 2 deliveries in one
--- statement. The app makes its UUIDv7 ids client-side and binds them; here the
+-- LeadStore.insert: lead, owner load (one of 8 slots), 2 timers, 1 event,
+-- 2 deliveries in one statement. The app makes its UUIDv7 ids client-side and binds them; here the
 -- `ids` CTE makes the ids the statement shares, and the others are made in place.
 WITH ids AS (
     SELECT gen_random_uuid() AS lead_id, gen_random_uuid() AS event_id, (:owners::uuid[])[:idx::int] AS owner_id, now() AS at
@@ -42,6 +44,10 @@ WITH ids AS (
     SELECT :tenant::uuid, t.id, (SELECT lead_id FROM ids), t.kind, NULLIF(t.step, -1), t.due_at
     FROM unnest(ARRAY[gen_random_uuid(), gen_random_uuid()], ARRAY['warning', 'breach']::text[],
                 ARRAY[-1, -1]::int[], ARRAY[now() + interval '240 seconds', now() + interval '300 seconds']) AS t(id, kind, step, due_at)
+), load AS (
+    INSERT INTO owner_load AS l (tenant_id, owner_id, slot, delta)
+    SELECT :tenant::uuid, ids.owner_id, floor(random() * 8)::smallint, 1 FROM ids
+    ON CONFLICT (tenant_id, owner_id, slot) DO UPDATE SET delta = l.delta + 1
 ), events AS (
     INSERT INTO events (tenant_id, id, type, lead_id, payload, created_at)
     SELECT :tenant::uuid, e.id, e.type, (SELECT lead_id FROM ids), e.payload::jsonb, (SELECT at FROM ids)
@@ -51,11 +57,4 @@ INSERT INTO deliveries (tenant_id, id, event_id, channel_id, next_attempt_at, cr
 SELECT :tenant::uuid, d.id, d.event_id, d.channel_id, (SELECT at FROM ids), (SELECT at FROM ids), (SELECT at FROM ids)
 FROM unnest(ARRAY[gen_random_uuid(), gen_random_uuid()], ARRAY[(SELECT event_id FROM ids), (SELECT event_id FROM ids)],
             ARRAY[:channel1, :channel2]::uuid[]) AS d(id, event_id, channel_id);
-COMMIT;
--- LeadStore.countLoad: the owner's open-lead count, after the lead's commit, in
--- a short non-durable transaction.
-BEGIN;
-SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', :tenant, true),
-       set_config('app.scope', '', true), set_config('synchronous_commit', coalesce('off', current_setting('synchronous_commit')), true);
-UPDATE owners SET open_leads = greatest(open_leads + 1, 0) WHERE tenant_id = :tenant AND id = (:owners::uuid[])[:idx::int];
 COMMIT;

@@ -18,7 +18,7 @@ struct ConfigTable: Sendable {
         switch kind {
         case .owner:
             ConfigTable(
-                kind: kind, json: plain,
+                kind: kind, json: "\(plain) || jsonb_build_object('open_leads', \(OwnerLoad.openLeads(of: "r")))",
                 updatable: ["name", "email", "slack_user_id", "phone", "timezone", "territories", "active",
                             "max_open_leads", "away_until", "calendar_id", "updated_at"],
                 referrers: """

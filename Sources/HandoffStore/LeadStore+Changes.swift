@@ -133,10 +133,7 @@ extension LeadStore {
     }
 
     func adjustLoad(_ ownerID: UUID, by delta: Int, tenantID: UUID, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            "UPDATE owners SET open_leads = greatest(open_leads + \(delta), 0) WHERE tenant_id = \(tenantID) AND id = \(ownerID)",
-            logger: database.logger
-        )
+        try await OwnerLoad.adjust(ownerID, by: delta, tenantID: tenantID, on: connection, logger: database.logger)
     }
 
     func insertTimers(_ timers: [PlannedTimer], leadID: UUID, tenantID: UUID, on connection: PostgresConnection) async throws {

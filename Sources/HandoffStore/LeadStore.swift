@@ -52,7 +52,7 @@ public struct LeadStore: Sendable {
         }
         let state: RoutingState, turn: RoutingTurn
         switch direct {
-        case .written(let planned): return await countLoad(of: planned, tenantID: tenantID)
+        case .written(let planned): return planned
         case .needsTurn(let read, let wanted): (state, turn) = (read, wanted)
         }
         let taken = try await database.tenant(tenantID, durable: false) { connection in
@@ -70,30 +70,7 @@ public struct LeadStore: Sendable {
         try await database.tenant(tenantID) { connection in
             try await insert(taken, tenantID: tenantID, on: connection)
         }
-        return await countLoad(of: taken, tenantID: tenantID)
-    }
-
-    /// The owner's open-lead count goes up after the lead commits, in a short
-    /// non-durable transaction: inside the lead's transaction the owner row
-    /// stayed locked through the commit's fsync, and every lead of a popular
-    /// owner queued behind the one before (measured: most intake time was
-    /// spent waiting on that row). The count steers least-loaded routing and
-    /// capacity; a crash between the two commits leaves it one short, which
-    /// routing tolerates.
-    /// The lead is committed by now, so a failure here is logged, never
-    /// reported as a failed intake (a retry would store the lead twice).
-    private func countLoad(of plan: IntakePlan, tenantID: UUID) async -> IntakePlan {
-        guard plan.lead.status == .assigned, let owner = plan.lead.ownerID else { return plan }
-        do {
-            try await database.tenant(tenantID, durable: false) { connection in
-                try await adjustLoad(owner, by: 1, tenantID: tenantID, on: connection)
-            }
-        } catch {
-            database.logger.warning("could not count a committed lead in its owner's load", metadata: [
-                "owner_id": "\(owner)", "error": "\(String(reflecting: error))",
-            ])
-        }
-        return plan
+        return taken
     }
 
     public struct RoutingState: Sendable {
@@ -112,7 +89,7 @@ public struct LeadStore: Sendable {
         var state = RoutingState()
         let rows = try await connection.query(
             """
-            SELECT false, id, open_leads::bigint FROM owners WHERE tenant_id = \(tenantID)
+            SELECT false, o.id, \(unescaped: OwnerLoad.openLeads(of: "o"))::bigint FROM owners o WHERE o.tenant_id = \(tenantID)
             UNION ALL SELECT true, team_id, turns FROM team_rotation WHERE tenant_id = \(tenantID)
             """,
             logger: database.logger
@@ -137,13 +114,15 @@ public struct LeadStore: Sendable {
     }
 
     /// One statement: data-modifying CTEs share a snapshot and their foreign
-    /// keys are checked at its end, so the lead and what hangs off it land together.
+    /// keys are checked at its end, so the lead and what hangs off it — its
+    /// owner's open-lead count too — land together.
     private func insert(_ plan: IntakePlan, tenantID: UUID, on connection: PostgresConnection) async throws {
         let lead = plan.lead
         let routing = try plan.routing.map { decision in
             String(decoding: try WireJSON.encode(RoutingRecord(decision)), as: UTF8.self)
         }
         let events = try plan.events.map { String(decoding: try $0.encodedJSON(), as: UTF8.self) }
+        let loadedOwner = lead.status == .assigned ? lead.ownerID : nil
         try await connection.query(
             """
             WITH lead AS (
@@ -158,6 +137,10 @@ public struct LeadStore: Sendable {
                 SELECT \(tenantID), t.id, \(lead.id), t.kind, NULLIF(t.step, -1), t.due_at
                 FROM unnest(\(plan.timers.map(\.id))::uuid[], \(plan.timers.map(\.kind.rawValue))::text[],
                             \(plan.timers.map { $0.step ?? -1 })::int[], \(plan.timers.map(\.dueAt))::timestamptz[]) AS t(id, kind, step, due_at)
+            ), load AS (
+                INSERT INTO owner_load AS l (tenant_id, owner_id, slot, delta)
+                SELECT \(tenantID), \(loadedOwner), \(OwnerLoad.randomSlot()), 1 WHERE \(loadedOwner)::uuid IS NOT NULL
+                ON CONFLICT (tenant_id, owner_id, slot) DO UPDATE SET delta = l.delta + 1
             ), events AS (
                 INSERT INTO events (tenant_id, id, type, lead_id, payload, created_at)
                 SELECT \(tenantID), e.id, e.type, \(lead.id), e.payload::jsonb, \(lead.createdAt)

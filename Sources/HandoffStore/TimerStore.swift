@@ -239,12 +239,7 @@ public struct TimerStore: Sendable {
     }
 
     private func loads(tenantID: UUID, on connection: PostgresConnection) async throws -> [UUID: Int] {
-        let rows = try await connection.query(
-            "SELECT id, open_leads::int FROM owners WHERE tenant_id = \(tenantID)", logger: database.logger
-        )
-        var result: [UUID: Int] = [:]
-        for try await (id, count) in rows.decode((UUID, Int).self) { result[id] = count }
-        return result
+        try await OwnerLoad.counts(tenantID: tenantID, on: connection, logger: database.logger)
     }
 
     /// A restarted clock, per lead (escalations only); the lead and the

@@ -38,8 +38,8 @@ import Testing
             let lead = try await app.lead(id, key: seed.key)
             #expect(lead["owner_id"] as? String == seed.carla)
             #expect(lead["status"] as? String == "assigned")
-            #expect(try await app.openLeads(seed.ana) == 0)
-            #expect(try await app.openLeads(seed.carla) == 1)
+            #expect(try await app.openLeads(seed.ana, key: seed.key) == 0)
+            #expect(try await app.openLeads(seed.carla, key: seed.key) == 1)
             let timeline = try #require(lead["timeline"] as? [[String: Any]])
             #expect(timeline.map { $0["type"] as? String } == ["lead.assigned", "sla.warning", "sla.breached", "lead.escalated"])
 
@@ -138,8 +138,8 @@ import Testing
             #expect(timers.filter { $0.firedAt != nil }.count == 3)
             #expect(timers.filter(\.pending).map(\.kind) == ["warning", "breach", "escalation"])
             #expect(timers.filter(\.pending).map(\.dueAt) == [.utcMorning(19), .utcMorning(20), .utcMorning(30)])
-            #expect(try await app.openLeads(seed.ana) == 0)
-            #expect(try await app.openLeads(seed.carla) == 1)
+            #expect(try await app.openLeads(seed.ana, key: seed.key) == 0)
+            #expect(try await app.openLeads(seed.carla, key: seed.key) == 1)
 
             // The new clock runs out too; Carla is the only manager, so the
             // step finds nobody else: announced, the lead stays with her.
@@ -151,7 +151,7 @@ import Testing
             #expect(events[6].escalation?["to_owner_id"] is NSNull)
             #expect(events[6].ownerID == seed.carla)
             #expect(try await app.timers(lead: id).allSatisfy { !$0.pending })
-            #expect(try await app.openLeads(seed.carla) == 1)
+            #expect(try await app.openLeads(seed.carla, key: seed.key) == 1)
         }
     }
 
@@ -222,8 +222,8 @@ import Testing
             #expect(events == 3_000)
             #expect(duplicates == 0)
             #expect(perLead == 1_000)
-            #expect(try await app.openLeads(seed.ana) == 0)
-            #expect(try await app.openLeads(seed.carla) == 1_000)
+            #expect(try await app.openLeads(seed.ana, key: seed.key) == 0)
+            #expect(try await app.openLeads(seed.carla, key: seed.key) == 1_000)
         }
     }
 
@@ -250,7 +250,7 @@ import Testing
             #expect(stopped.fired > 0 && stopped.fired < 6_000, "stopped mid-backlog: \(stopped.fired)")
             #expect(stopped.fired == stopped.events)
             #expect(stopped.partialLeads == 0)
-            #expect(try await app.openLeads(seed.ana) == 2_000 - stopped.fired / 3)
+            #expect(try await app.openLeads(seed.ana, key: seed.key) == 2_000 - stopped.fired / 3)
         }
     }
 }

@@ -85,14 +85,11 @@ extension TestApp {
         return try response.json()
     }
 
-    func openLeads(_ owner: String) async throws -> Int {
-        let ownerID = UUID(uuidString: owner)!
-        return try await database.system { connection in
-            for try await count in try await connection.query(
-                "SELECT open_leads::int FROM owners WHERE id = \(ownerID)", logger: TestDatabase.logger
-            ).decode(Int.self) { return count }
-            return -1
-        }
+    /// The owner's `open_leads`, as `GET /v1/owners/{id}` shows it.
+    func openLeads(_ owner: String, key: String) async throws -> Int {
+        let response = try await request(.get, "/v1/owners/\(owner)", key: key)
+        guard response.status == .ok else { throw TestFailure("GET owner answered \(response.status): \(response.text)") }
+        return try response.json()["open_leads"] as? Int ?? -1
     }
 
     func createLead(_ seed: SeedConfiguration, country: String = "DE") async throws -> String {
@@ -129,7 +126,10 @@ extension TestApp {
                 """,
                 logger: TestDatabase.logger
             )
-            try await connection.query("UPDATE owners SET open_leads = \(count) WHERE id = \(ana)", logger: TestDatabase.logger)
+            try await connection.query(
+                "INSERT INTO owner_load (tenant_id, owner_id, slot, delta) VALUES (\(tenantID), \(ana), 0, \(count))",
+                logger: TestDatabase.logger
+            )
         }
     }
 
