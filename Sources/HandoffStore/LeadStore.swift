@@ -87,15 +87,8 @@ public struct LeadStore: Sendable {
 
     func routingState(tenantID: UUID, on connection: PostgresConnection) async throws -> RoutingState {
         var state = RoutingState()
-        let rows = try await connection.query(
-            """
-            SELECT false, o.id, \(unescaped: OwnerLoad.openLeads(of: "o"))::bigint FROM owners o WHERE o.tenant_id = \(tenantID)
-            UNION ALL SELECT true, team_id, turns FROM team_rotation WHERE tenant_id = \(tenantID)
-            """,
-            logger: database.logger
-        )
-        for try await (isTeam, id, value) in rows.decode((Bool, UUID, Int64).self) {
-            if isTeam { state.turns[id] = value } else { state.openLeads[id] = Int(value) }
+        for try await row in try await connection.execute(RoutingStateStatement(tenantID: tenantID), logger: database.logger) {
+            if row.isTeam { state.turns[row.id] = row.value } else { state.openLeads[row.id] = Int(row.value) }
         }
         return state
     }
@@ -113,50 +106,8 @@ public struct LeadStore: Sendable {
         return 0
     }
 
-    /// One statement: data-modifying CTEs share a snapshot and their foreign
-    /// keys are checked at its end, so the lead and what hangs off it — its
-    /// owner's open-lead count too — land together.
     private func insert(_ plan: IntakePlan, tenantID: UUID, on connection: PostgresConnection) async throws {
-        let lead = plan.lead
-        let routing = try plan.routing.map { decision in
-            String(decoding: try WireJSON.encode(RoutingRecord(decision)), as: UTF8.self)
-        }
-        let events = try plan.events.map { String(decoding: try $0.encodedJSON(), as: UTF8.self) }
-        let loadedOwner = lead.status == .assigned ? lead.ownerID : nil
-        try await connection.query(
-            """
-            WITH lead AS (
-                INSERT INTO leads (tenant_id, id, funnel_id, external_id, email, name, phone, score, answers, attributes,
-                                   status, owner_id, routing, sla_policy_id, sla_state, sla_started_at, sla_due_at, created_at, updated_at)
-                VALUES (\(tenantID), \(lead.id), \(lead.funnelID), \(lead.externalID), \(lead.email), \(lead.name), \(lead.phone),
-                        \(lead.score), \(try json(lead.answers))::jsonb, \(try json(lead.attributes))::jsonb,
-                        \(lead.status.rawValue), \(lead.ownerID), \(routing)::jsonb, \(lead.sla.policyID), \(lead.sla.state.rawValue),
-                        \(lead.sla.startedAt), \(lead.sla.dueAt), \(lead.createdAt), \(lead.createdAt))
-            ), timers AS (
-                INSERT INTO timers (tenant_id, id, lead_id, kind, step, due_at)
-                SELECT \(tenantID), t.id, \(lead.id), t.kind, NULLIF(t.step, -1), t.due_at
-                FROM unnest(\(plan.timers.map(\.id))::uuid[], \(plan.timers.map(\.kind.rawValue))::text[],
-                            \(plan.timers.map { $0.step ?? -1 })::int[], \(plan.timers.map(\.dueAt))::timestamptz[]) AS t(id, kind, step, due_at)
-            ), load AS (
-                INSERT INTO owner_load AS l (tenant_id, owner_id, slot, delta)
-                SELECT \(tenantID), \(loadedOwner), \(OwnerLoad.randomSlot()), 1 WHERE \(loadedOwner)::uuid IS NOT NULL
-                ON CONFLICT (tenant_id, owner_id, slot) DO UPDATE SET delta = l.delta + 1
-            ), events AS (
-                INSERT INTO events (tenant_id, id, type, lead_id, payload, created_at)
-                SELECT \(tenantID), e.id, e.type, \(lead.id), e.payload::jsonb, \(lead.createdAt)
-                FROM unnest(\(plan.events.map(\.id))::uuid[], \(plan.events.map(\.type.rawValue))::text[], \(events)::text[]) AS e(id, type, payload)
-            )
-            INSERT INTO deliveries (tenant_id, id, event_id, channel_id, next_attempt_at, created_at, updated_at)
-            SELECT \(tenantID), d.id, d.event_id, d.channel_id, \(lead.createdAt), \(lead.createdAt), \(lead.createdAt)
-            FROM unnest(\(plan.deliveries.map(\.id))::uuid[], \(plan.deliveries.map(\.eventID))::uuid[],
-                        \(plan.deliveries.map(\.channelID))::uuid[]) AS d(id, event_id, channel_id)
-            """,
-            logger: database.logger
-        )
-    }
-
-    private func json(_ value: [String: JSONValue]) throws -> String {
-        String(decoding: try WireJSON.encode(value), as: UTF8.self)
+        try await connection.execute(InsertLeadStatement(plan: plan, tenantID: tenantID), logger: database.logger)
     }
 }
 
