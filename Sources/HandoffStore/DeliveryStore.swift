@@ -83,7 +83,13 @@ public struct DeliveryStore: Sendable {
 
     /// Claims up to `limit` deliveries due at `now` in any tenant, leasing
     /// each until `leaseUntil`. Rows another dispatcher holds are skipped,
-    /// not waited for. Deliveries whose channel is gone or inactive are
+    /// not waited for.
+    ///
+    /// Tenants take turns: every tenant's oldest due delivery comes before
+    /// any tenant's second, so a tenant whose burst left thousands queued
+    /// delays another tenant's alert by one claim, not by the burst. Rows a
+    /// tenant offered beyond the claim's share stay locked only until its
+    /// commit, milliseconds later. Deliveries whose channel is gone or inactive are
     /// failed here, in the same transaction, and never handed out.
     ///
     /// The claim commits without waiting for its WAL flush: it sits on the
@@ -98,15 +104,24 @@ public struct DeliveryStore: Sendable {
             var examined = 0
             let rows = try await connection.query(
                 """
+                WITH due AS (
+                    SELECT c.*, row_number() OVER (PARTITION BY c.tenant_id ORDER BY c.next_attempt_at) AS turn
+                    FROM tenants t CROSS JOIN LATERAL (
+                        SELECT d.tenant_id, d.id, d.event_id, d.channel_id, d.attempts, d.next_attempt_at
+                        FROM deliveries d
+                        WHERE d.tenant_id = t.id AND d.status = 'pending' AND d.next_attempt_at <= \(now)
+                        ORDER BY d.next_attempt_at
+                        LIMIT \(limit)
+                        FOR UPDATE SKIP LOCKED
+                    ) c
+                )
                 SELECT d.tenant_id, d.id, d.event_id, d.channel_id, d.attempts, e.payload::text,
                        ch.id IS NOT NULL, coalesce(ch.active, false), ch.type, ch.config::text, ch.secret
-                FROM deliveries d
+                FROM due d
                 JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
                 LEFT JOIN channels ch ON ch.tenant_id = d.tenant_id AND ch.id = d.channel_id
-                WHERE d.status = 'pending' AND d.next_attempt_at <= \(now)
-                ORDER BY d.next_attempt_at
+                ORDER BY d.turn, d.next_attempt_at
                 LIMIT \(limit)
-                FOR UPDATE OF d SKIP LOCKED
                 """,
                 logger: database.logger
             )
@@ -166,7 +181,11 @@ public struct DeliveryStore: Sendable {
         try await database.system { connection in
             var earliest: Date?
             for try await (next,) in try await connection.query(
-                "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'",
+                """
+                SELECT min(n.next_attempt_at) FROM tenants t CROSS JOIN LATERAL (
+                    SELECT next_attempt_at FROM deliveries WHERE tenant_id = t.id AND status = 'pending' ORDER BY next_attempt_at LIMIT 1
+                ) n
+                """,
                 logger: database.logger
             ).decode((Date?,).self) {
                 earliest = next

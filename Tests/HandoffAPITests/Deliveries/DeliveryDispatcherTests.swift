@@ -369,6 +369,30 @@ struct DeliveryDispatcherTests {
         }
     }
 
+    @Test("tenants take turns: one tenant's backlog does not queue another tenant's newer delivery behind it")
+    func tenantsTakeTurns() async throws {
+        try await DeliveryHarness.run { h in
+            let clock = TestClock(Date())
+            let busy = try await h.insertTenant("Busy")
+            let quiet = try await h.insertTenant("Quiet")
+            let busyChannel = try await h.insertChannel(tenantID: busy, type: .webhook, config: ChannelConfig(url: "https://example.com/busy"))
+            let quietChannel = try await h.insertChannel(tenantID: quiet, type: .webhook, config: ChannelConfig(url: "https://example.com/quiet"))
+            var backlog: [UUID] = []
+            for index in 0..<30 {
+                backlog.append(try await h.queue(tenantID: busy, channelID: busyChannel, due: clock.now.addingTimeInterval(Double(index) - 60)).1)
+            }
+            let (_, newest) = try await h.queue(tenantID: quiet, channelID: quietChannel, due: clock.now)
+
+            let store = DeliveryStore(database: h.database)
+            let lease = clock.now.addingTimeInterval(30)
+            let first = try await store.claim(limit: 5, now: clock.now, leaseUntil: lease)
+            // The quiet tenant's only delivery, though the newest of all, and the busy tenant's oldest four.
+            #expect(Set(first.claimed.map(\.id)) == Set([newest] + backlog.prefix(4)))
+            let rest = try await store.claim(limit: 100, now: clock.now, leaseUntil: lease)
+            #expect(rest.claimed.map(\.id) == Array(backlog.dropFirst(4)), "the rest, oldest first, each once")
+        }
+    }
+
     @Test("a claim whose sender died is sent again when its lease runs out; the late sender cannot overwrite the outcome")
     func expiredLease() async throws {
         try await DeliveryHarness.run { h in
