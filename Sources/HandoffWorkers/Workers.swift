@@ -12,12 +12,20 @@ public struct WorkerSettings: Sendable {
 }
 
 /// The background services `handoff serve` and `handoff worker` run beside the
-/// API: the delivery dispatcher now, the SLA timer engine when it lands.
+/// API: the delivery dispatcher and the SLA timer engine.
 public enum Workers {
-    public static func services(database: Database, logger: Logger, settings: WorkerSettings = WorkerSettings()) -> [any Service] {
-        [
+    /// `configurations`: the process's configuration cache when something else
+    /// (the API) already runs one; otherwise the workers get their own, run
+    /// with them, so the timer engine reads a tenant's configuration from
+    /// memory rather than once per batch.
+    public static func services(
+        database: Database, configurations: ConfigurationCache? = nil, logger: Logger, settings: WorkerSettings = WorkerSettings()
+    ) -> [any Service] {
+        let cache = configurations ?? ConfigurationCache(database: database)
+        let workers: [any Service] = [
             DeliveryDispatcher(database: database, settings: settings.delivery, logger: logger),
-            TimerEngine(database: database, logger: logger),
+            TimerEngine(database: database, configurations: cache, logger: logger),
         ]
+        return configurations == nil ? [cache] + workers : workers
     }
 }

@@ -37,7 +37,9 @@ struct Serve: AsyncParsableCommand {
             allowPrivateTargets: settings.allowPrivateTargets,
             rateLimit: settings.rateLimit
         )
-        let workers = noWorkers ? [] : Workers.services(database: database, logger: logger, settings: settings.workers)
+        let workers = noWorkers ? [] : Workers.services(
+            database: database, configurations: dependencies.configurationCache, logger: logger, settings: settings.workers
+        )
         let app = try HandoffApplication.build(dependencies, configuration: settings.http, services: workers, logger: logger)
         if settings.operatorKeyGenerated {
             logger.notice("HANDOFF_OPERATOR_KEY was not set; generated one for this run", metadata: ["operator_key": "\(settings.operatorKey)"])
