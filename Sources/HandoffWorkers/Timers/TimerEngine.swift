@@ -96,8 +96,13 @@ public final class TimerEngine: Service, Sendable {
             do {
                 let batch = try await fireBatch(now: settings.clock())
                 failures = 0
-                // A full batch: more is due right now.
-                if batch.leads >= settings.batchSize { continue }
+                // A full batch: more is due right now, so catch up with
+                // several transactions at once (their SKIP LOCKED claims keep
+                // them apart, as they keep separate engines apart).
+                if batch.leads >= settings.batchSize {
+                    try await catchUp()
+                    continue
+                }
                 // Read in the batch's transaction: one round of BEGIN/COMMIT less per wake.
                 if let next = batch.nextDue {
                     let wait = next.timeIntervalSince(settings.clock())
@@ -116,6 +121,21 @@ public final class TimerEngine: Service, Sendable {
                 ])
             }
             await wakeup.sleep(upTo: pause)
+        }
+    }
+
+    /// `catchUpBatches` batch loops at once, each until it finds less than a
+    /// full batch due; no new batch starts once shutdown began.
+    private func catchUp() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<settings.catchUpBatches {
+                group.addTask {
+                    while !self.wakeup.isStopped, !Task.isCancelled {
+                        if try await self.fireBatch(now: self.settings.clock()).leads < self.settings.batchSize { return }
+                    }
+                }
+            }
+            try await group.waitForAll()
         }
     }
 

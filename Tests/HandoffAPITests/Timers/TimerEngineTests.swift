@@ -204,25 +204,35 @@ import Testing
             #expect(fired.reduce(0, +) == 3_000)
             #expect(fired.allSatisfy { $0 > 0 }, "every engine took a share: \(fired)")
 
-            let (pending, unfired, events, duplicates, perLead) = try await app.database.system { connection in
-                var result = (0, 0, 0, 0, 0)
-                for try await row in try await connection.query(
-                    """
-                    SELECT (SELECT count(*) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL)::int,
-                           (SELECT count(*) FROM timers WHERE fired_at IS NULL)::int,
-                           (SELECT count(*) FROM events WHERE type <> 'lead.assigned')::int,
-                           (SELECT count(*) FROM (SELECT lead_id, type FROM events GROUP BY lead_id, type HAVING count(*) > 1) AS d)::int,
-                           (SELECT count(*) FROM (SELECT lead_id FROM events GROUP BY lead_id HAVING count(*) = 3) AS p)::int
-                    """,
-                    logger: TestDatabase.logger
-                ).decode((Int, Int, Int, Int, Int).self) { result = row }
-                return result
-            }
+            let (pending, unfired, events, duplicates, perLead) = try await app.backlogOutcome()
             #expect(pending == 0 && unfired == 0)
             #expect(events == 3_000)
             #expect(duplicates == 0)
             #expect(perLead == 1_000)
             #expect(try await app.openLeads(seed.ana, key: seed.key) == 0)
+            #expect(try await app.openLeads(seed.carla, key: seed.key) == 1_000)
+        }
+    }
+
+    /// One running engine, far behind: a full batch sends it into catch-up with
+    /// several transactions at once, and still every timer fires exactly once.
+    @Test func aRunningEngineCatchesUpOnABacklogFiringEachTimerOnce() async throws {
+        let clock = TestClock(.utcMorning(60))
+        try await TestApp.run(clock: clock.function) { app in
+            let seed = try await SeedConfiguration.create(on: app)
+            try await app.insertOverdueLeads(seed, count: 1_000)
+            let engine = app.engine(clock: clock.function, batchSize: 25, window: 250)
+            let running = Task { try await engine.run() }
+            defer { running.cancel() }
+            let store = TimerStore(database: app.database)
+            for _ in 0..<600 where try await store.dueCount(now: clock.now) > 0 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let (pending, unfired, events, duplicates, perLead) = try await app.backlogOutcome()
+            #expect(pending == 0 && unfired == 0)
+            #expect(events == 3_000)
+            #expect(duplicates == 0)
+            #expect(perLead == 1_000)
             #expect(try await app.openLeads(seed.carla, key: seed.key) == 1_000)
         }
     }

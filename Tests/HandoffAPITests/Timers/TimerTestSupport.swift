@@ -133,6 +133,26 @@ extension TestApp {
         }
     }
 
+    /// After a backlog of `insertOverdueLeads`: timers still pending, timers
+    /// never fired, timer events, (lead, event type) pairs announced more than
+    /// once, and leads with all three of their timer events.
+    func backlogOutcome() async throws -> (pending: Int, unfired: Int, events: Int, duplicates: Int, complete: Int) {
+        try await database.system { connection in
+            var result = (0, 0, 0, 0, 0)
+            for try await row in try await connection.query(
+                """
+                SELECT (SELECT count(*) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL)::int,
+                       (SELECT count(*) FROM timers WHERE fired_at IS NULL)::int,
+                       (SELECT count(*) FROM events WHERE type <> 'lead.assigned')::int,
+                       (SELECT count(*) FROM (SELECT lead_id, type FROM events GROUP BY lead_id, type HAVING count(*) > 1) AS d)::int,
+                       (SELECT count(*) FROM (SELECT lead_id FROM events GROUP BY lead_id HAVING count(*) = 3) AS p)::int
+                """,
+                logger: TestDatabase.logger
+            ).decode((Int, Int, Int, Int, Int).self) { result = row }
+            return result
+        }
+    }
+
     /// Fired timers, timer events, and leads with some but not all of their timers fired.
     func firedCounts() async throws -> (fired: Int, events: Int, partialLeads: Int) {
         try await database.system { connection in
