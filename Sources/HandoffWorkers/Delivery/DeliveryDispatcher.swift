@@ -140,7 +140,7 @@ public final class DeliveryDispatcher: Service, Sendable {
                         for delivery in claim.claimed {
                             inFlight.withLockedValue { $0 += 1 }
                             group.addTask {
-                                guard await self.sendSlots.acquire() else {
+                                guard await self.sendSlots.acquire(for: delivery.tenantID) else {
                                     // Cancelled: the lease brings it back.
                                     self.inFlight.withLockedValue { $0 -= 1 }
                                     return

@@ -1,13 +1,22 @@
+import Foundation
+import HandoffCore
 import NIOConcurrencyHelpers
 
-/// A counting semaphore for the dispatcher's sending slots: `acquire()`
-/// waits, first come first served, until a slot is free, and gives up (false)
-/// when its task is cancelled.
+/// A counting semaphore for the dispatcher's sending slots: `acquire(for:)`
+/// waits until a slot is free, and gives up (false) when its task is
+/// cancelled. Waiters are served tenant by tenant (`TenantTurns`): a claim is
+/// fair across tenants, and so is the queue for slots after it, so a tenant's
+/// alert does not wait behind another tenant's claimed backlog.
 final class SendSlots: Sendable {
+    private struct Waiter {
+        var id: UInt64
+        var continuation: CheckedContinuation<Bool, Never>
+    }
+
     private struct State {
         var free: Int
         var nextID: UInt64 = 0
-        var waiters: [(id: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
+        var waiters = TenantTurns<UUID, Waiter>()
     }
 
     private let state: NIOLockedValueBox<State>
@@ -16,7 +25,7 @@ final class SendSlots: Sendable {
         state = NIOLockedValueBox(State(free: count))
     }
 
-    func acquire() async -> Bool {
+    func acquire(for tenant: UUID) async -> Bool {
         let id = state.withLockedValue { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -29,28 +38,27 @@ final class SendSlots: Sendable {
                         state.free -= 1
                         return true
                     }
-                    state.waiters.append((id, continuation))
+                    state.waiters.append(Waiter(id: id, continuation: continuation), for: tenant)
                     return nil
                 }
                 if let answer { continuation.resume(returning: answer) }
             }
         } onCancel: {
-            let waiter = state.withLockedValue { state -> CheckedContinuation<Bool, Never>? in
-                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.waiters.remove(at: index).continuation
+            let waiter = state.withLockedValue { state in
+                state.waiters.remove(for: tenant, where: { $0.id == id })
             }
-            waiter?.resume(returning: false)
+            waiter?.continuation.resume(returning: false)
         }
     }
 
     func release() {
-        let next = state.withLockedValue { state -> CheckedContinuation<Bool, Never>? in
-            if state.waiters.isEmpty {
+        let next = state.withLockedValue { state -> Waiter? in
+            guard let waiter = state.waiters.next() else {
                 state.free += 1
                 return nil
             }
-            return state.waiters.removeFirst().continuation
+            return waiter
         }
-        next?.resume(returning: true)
+        next?.continuation.resume(returning: true)
     }
 }
