@@ -8,13 +8,34 @@ import PostgresNIO
 /// The role switch happens inside the transaction, so it holds whatever role
 /// DATABASE_URL names (a superuser bypasses RLS, handoff_app cannot), and it
 /// ends with the transaction, so no pooled connection carries a tenant over.
+///
+/// A transaction waits for a pooled connection only as `acquisition` allows
+/// (1 s while the pool hands out nothing, e.g. the database is down; up to
+/// 10 s while it is merely busy); past that `ConnectionUnavailable` is thrown
+/// (503 at the API) instead of waiting for the database to come back. Once a
+/// transaction has its connection it is never cut short
+/// (see `PostgresClient.withConnection(acquiring:_:)`).
 public struct Database: Sendable {
     public let client: PostgresClient
     public let logger: Logger
+    public let acquisition: ConnectionAcquisition
 
-    public init(client: PostgresClient, logger: Logger) {
+    /// One second: far above a healthy lease (microseconds with an idle
+    /// connection, a few milliseconds to open one), well below what a client
+    /// waits before it gives up, and short enough that graceful shutdown is
+    /// never held for long by requests queued during an outage. A constant,
+    /// not an environment setting: nothing so far needs another value
+    /// outside tests.
+    public static let defaultAcquireTimeout: Duration = .seconds(1)
+    /// How long a lease may queue behind a busy (but working) pool.
+    public static let busyPoolLimit: Duration = .seconds(10)
+
+    /// `acquireTimeout`: how long a lease waits while the pool hands out no
+    /// connection at all.
+    public init(client: PostgresClient, logger: Logger, acquireTimeout: Duration = Database.defaultAcquireTimeout) {
         self.client = client
         self.logger = logger
+        self.acquisition = ConnectionAcquisition(patience: acquireTimeout, limit: Self.busyPoolLimit)
     }
 
     /// A transaction that sees only `tenantID`'s rows.
@@ -27,17 +48,9 @@ public struct Database: Sendable {
         durable: Bool = true,
         _ body: @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await Self.unwrapping {
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query(
-                    """
-                    SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', \(tenantID.uuidString), true),
-                           set_config('app.scope', '', true), set_config('synchronous_commit', coalesce(\(durable ? nil : "off" as String?), current_setting('synchronous_commit')), true)
-                    """,
-                    logger: logger
-                )
-                return try await body(connection)
-            }
+        try await transaction { connection in
+            try await connection.execute(ScopeStatement.tenant(tenantID, durable: durable), logger: logger)
+            return try await body(connection)
         }
     }
 
@@ -46,34 +59,29 @@ public struct Database: Sendable {
     public func system<Result: Sendable>(
         _ body: @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await Self.unwrapping {
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query(
-                    "SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', '', true), set_config('app.scope', 'system', true)",
-                    logger: logger
-                )
-                return try await body(connection)
-            }
+        try await transaction { connection in
+            try await connection.execute(ScopeStatement.system, logger: logger)
+            return try await body(connection)
         }
     }
 
-    /// A transaction that failed in its body and rolled back cleanly reports
-    /// the body's own error, so callers can tell a refusal from a failure.
-    static func unwrapping<Result>(_ transaction: () async throws -> Result) async throws -> Result {
-        do {
-            return try await transaction()
-        } catch let error as PostgresTransactionError {
-            if let closureError = error.closureError, error.rollbackError == nil, error.commitError == nil {
-                throw closureError
-            }
-            throw error
+    /// BEGIN … COMMIT on a connection leased as `acquisition` allows. A body
+    /// that fails and rolls back reports its own error, so callers can tell a
+    /// refusal from a failure.
+    private func transaction<Result: Sendable>(
+        _ body: @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await client.withConnection(acquiring: acquisition) { connection in
+            try await connection.transaction(logger: logger, body)
         }
     }
 
-    /// Whether the database answers at all.
+    /// Whether the database answers at all (a connection leased as `acquisition` allows).
     public func ping() async -> Bool {
         do {
-            try await client.query("SELECT 1", logger: logger)
+            try await client.withConnection(acquiring: acquisition) { connection in
+                _ = try await connection.query("SELECT 1", logger: logger)
+            }
             return true
         } catch {
             return false

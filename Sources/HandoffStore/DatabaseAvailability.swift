@@ -4,6 +4,16 @@ import PostgresNIO
 /// failure (a bug, a 500).
 public enum DatabaseAvailability {
     public static func isUnavailable(_ error: any Error) -> Bool {
+        // No connection within the acquisition deadline, or the pool refused the
+        // lease; or the connection closed mid-transaction before COMMIT.
+        if error is ConnectionUnavailable || error is ConnectionLost { return true }
+        // postgres-nio's `withTransaction` (the migrator's): the connection died
+        // in BEGIN, the body, COMMIT or the ROLLBACK after a failed body. (A lost
+        // COMMIT leaves the outcome unknown: 503, and the client retries.)
+        if let transaction = error as? PostgresTransactionError {
+            return [transaction.beginError, transaction.closureError, transaction.commitError, transaction.rollbackError]
+                .contains { $0.map(isUnavailable) ?? false }
+        }
         guard let error = error as? PSQLError else { return false }
         switch error.code {
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown:

@@ -26,6 +26,11 @@ public struct NotificationListener: Sendable {
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
+                    // Closed by the server a moment ago, before the pool heard of it:
+                    // postgres-nio drops a LISTEN written to a closed channel without
+                    // failing it, even on cancellation, so it would wait forever and
+                    // hold graceful shutdown. Take another connection.
+                    guard !connection.isClosed else { throw ConnectionLost() }
                     try await connection.listen(on: channel) { notifications in
                         backoff = .milliseconds(100)
                         await onListening()

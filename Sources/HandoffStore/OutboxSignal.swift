@@ -19,6 +19,10 @@ public final class OutboxSignal: Service, Sendable {
 
     private let client: PostgresClient
     private let logger: Logger
+    /// Not `client.query`: its lease waits out a database outage, and a query
+    /// it writes to a connection the server has just closed is never answered
+    /// (see `withConnection(acquiring:_:)`); either would hold graceful shutdown.
+    private let acquisition = ConnectionAcquisition(patience: Database.defaultAcquireTimeout, limit: Database.busyPoolLimit)
     private let stream: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
@@ -37,9 +41,11 @@ public final class OutboxSignal: Service, Sendable {
         try await cancelWhenGracefulShutdown {
             for await _ in self.stream {
                 do {
-                    try await self.client.query(
-                        "SELECT pg_notify(\(Self.deliveries), ''), pg_notify(\(Self.timers), '')", logger: self.logger
-                    )
+                    try await self.client.withConnection(acquiring: self.acquisition) { connection in
+                        _ = try await connection.query(
+                            "SELECT pg_notify(\(Self.deliveries), ''), pg_notify(\(Self.timers), '')", logger: self.logger
+                        )
+                    }
                 } catch {
                     self.logger.debug("could not notify workers; their periodic scan will find the work", metadata: ["error": "\(error)"])
                 }

@@ -45,7 +45,7 @@ struct Serve: AsyncParsableCommand {
             logger.notice("HANDOFF_OPERATOR_KEY was not set; generated one for this run", metadata: ["operator_key": "\(settings.operatorKey)"])
         }
         logger.notice("serving", metadata: ["address": "\(settings.httpDescription)", "workers": "\(!noWorkers)"])
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        try await ServiceGroup(configuration: .stoppingWithin(services: [app], logger: logger)).run()
     }
 }
 
@@ -59,8 +59,29 @@ struct Worker: AsyncParsableCommand {
         _ = try await SchemaGate.check(settings: settings, postgres: postgres, logger: logger)
         let client = PostgresClient(configuration: postgres, backgroundLogger: logger)
         let services: [any Service] = [client] + Workers.services(database: Database(client: client, logger: logger), logger: logger, settings: settings.workers)
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await ServiceGroup(configuration: .stoppingWithin(services: services, logger: logger)).run()
+    }
+}
+
+extension ServiceGroupConfiguration {
+    /// SIGTERM or SIGINT shut the services down gracefully: the server stops
+    /// accepting and answers what is in flight, workers finish their batch.
+    /// Database waits are bounded (a lease gives up after a second without a
+    /// connection, see `Database`), so this normally takes about a second even
+    /// while the database is down. As a backstop, graceful shutdown escalates to
+    /// cancellation after 10 s and cancellation to a crash after 5 s more: a
+    /// query postgres-nio lost (written to a connection the server had just
+    /// closed; it is never answered) would otherwise keep the process alive
+    /// forever.
+    static func stoppingWithin(services: [any Service], logger: Logger) -> ServiceGroupConfiguration {
+        var configuration = ServiceGroupConfiguration(
+            services: services.map { ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        configuration.maximumGracefulShutdownDuration = .seconds(10)
+        configuration.maximumCancellationDuration = .seconds(5)
+        return configuration
     }
 }
 
