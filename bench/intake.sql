@@ -1,8 +1,9 @@
 -- pgbench script: the SQL one qualified territory lead costs the API, as the
 -- ceiling for bench/intake. One execution of this script = one lead.
 --
--- bench/intake runs it with `pgbench -M extended` (Parse/Bind/Execute per
--- statement with an unnamed statement, as PostgresNIO does) and these -D
+-- bench/intake runs it with `pgbench -M prepared` (each statement prepared once
+-- per connection, then only bound and executed, as the service's prepared
+-- statements are: ScopeStatement, RoutingStateStatement, InsertLeadStatement) and these -D
 -- variables taken from the configuration and the smoke lead it created:
 --   :prefix    the admin key's prefix          :tenant   the tenant id
 --   :funnel    the funnel id                   :policy   the SLA policy id
