@@ -160,12 +160,18 @@ public struct TimerStore: Sendable {
 
     /// Wakes dispatchers (new deliveries) and engines (a restarted clock's
     /// timers may be earlier than what they sleep towards). After commit.
+    ///
+    /// On a connection leased as `Database.acquisition` allows, as
+    /// `OutboxSignal` does: a plain `client.query` waits out a database outage,
+    /// and one written to a connection the server has just closed is never
+    /// answered, which would stop the engine's loop.
     public func notify(deliveries: Bool, timers: Bool) async throws {
-        if deliveries {
-            try await database.client.query("SELECT pg_notify(\(OutboxSignal.deliveries), '')", logger: database.logger)
-        }
-        if timers {
-            try await database.client.query("SELECT pg_notify(\(OutboxSignal.timers), '')", logger: database.logger)
+        guard deliveries || timers else { return }
+        try await database.client.withConnection(acquiring: database.acquisition) { connection in
+            _ = try await connection.query(
+                "SELECT pg_notify(\(OutboxSignal.deliveries), '') WHERE \(deliveries) UNION ALL SELECT pg_notify(\(OutboxSignal.timers), '') WHERE \(timers)",
+                logger: database.logger
+            )
         }
     }
 
