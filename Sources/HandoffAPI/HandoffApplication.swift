@@ -32,7 +32,7 @@ public struct APIDependencies: Sendable {
     ) {
         self.rateLimit = rateLimit
         self.configurationCache = ConfigurationCache(database: database)
-        self.outbox = OutboxSignal(client: database.client, logger: database.logger)
+        self.outbox = OutboxSignal(database: database)
         self.keyCache = APIKeyCache(database: database)
         self.allowPrivateTargets = allowPrivateTargets
         self.database = database

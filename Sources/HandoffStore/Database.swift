@@ -76,6 +76,18 @@ public struct Database: Sendable {
         }
     }
 
+    /// `pg_notify` on each channel, outside any transaction (after the commit
+    /// that made the news). On a connection leased as `acquisition` allows,
+    /// never `client.query`: its lease waits out a database outage, and a query
+    /// it writes to a connection the server has just closed is never answered
+    /// (see `withConnection(acquiring:_:)`); either would stop the caller's loop.
+    public func notify(_ channels: [String]) async throws {
+        guard !channels.isEmpty else { return }
+        try await client.withConnection(acquiring: acquisition) { connection in
+            _ = try await connection.query("SELECT pg_notify(c, '') FROM unnest(\(channels)::text[]) AS c", logger: logger)
+        }
+    }
+
     /// Whether the database answers at all (a connection leased as `acquisition` allows).
     public func ping() async -> Bool {
         do {

@@ -17,18 +17,12 @@ public final class OutboxSignal: Service, Sendable {
     public static let deliveries = "handoff_deliveries"
     public static let timers = "handoff_timers"
 
-    private let client: PostgresClient
-    private let logger: Logger
-    /// Not `client.query`: its lease waits out a database outage, and a query
-    /// it writes to a connection the server has just closed is never answered
-    /// (see `withConnection(acquiring:_:)`); either would hold graceful shutdown.
-    private let acquisition = ConnectionAcquisition(patience: Database.defaultAcquireTimeout, limit: Database.busyPoolLimit)
+    private let database: Database
     private let stream: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
-    public init(client: PostgresClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
+    public init(database: Database) {
+        self.database = database
         (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -41,13 +35,9 @@ public final class OutboxSignal: Service, Sendable {
         try await cancelWhenGracefulShutdown {
             for await _ in self.stream {
                 do {
-                    try await self.client.withConnection(acquiring: self.acquisition) { connection in
-                        _ = try await connection.query(
-                            "SELECT pg_notify(\(Self.deliveries), ''), pg_notify(\(Self.timers), '')", logger: self.logger
-                        )
-                    }
+                    try await self.database.notify([Self.deliveries, Self.timers])
                 } catch {
-                    self.logger.debug("could not notify workers; their periodic scan will find the work", metadata: ["error": "\(error)"])
+                    self.database.logger.debug("could not notify workers; their periodic scan will find the work", metadata: ["error": "\(error)"])
                 }
             }
         }

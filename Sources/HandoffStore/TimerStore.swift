@@ -118,7 +118,7 @@ public struct TimerStore: Sendable {
                 let tenantConfiguration = configurations[tenantID]!
                 // Live loads only when a step may route; kept current across the batch.
                 if openLeads[tenantID] == nil, timers.contains(where: { $0.kind == .escalation }) {
-                    openLeads[tenantID] = try await loads(tenantID: tenantID, on: connection)
+                    openLeads[tenantID] = try await OwnerLoad.counts(tenantID: tenantID, on: connection, logger: database.logger)
                 }
                 let plan = TimerFiring.plan(
                     lead: lead, due: timers, configuration: tenantConfiguration, openLeads: openLeads[tenantID] ?? [:],
@@ -160,19 +160,8 @@ public struct TimerStore: Sendable {
 
     /// Wakes dispatchers (new deliveries) and engines (a restarted clock's
     /// timers may be earlier than what they sleep towards). After commit.
-    ///
-    /// On a connection leased as `Database.acquisition` allows, as
-    /// `OutboxSignal` does: a plain `client.query` waits out a database outage,
-    /// and one written to a connection the server has just closed is never
-    /// answered, which would stop the engine's loop.
     public func notify(deliveries: Bool, timers: Bool) async throws {
-        guard deliveries || timers else { return }
-        try await database.client.withConnection(acquiring: database.acquisition) { connection in
-            _ = try await connection.query(
-                "SELECT pg_notify(\(OutboxSignal.deliveries), '') WHERE \(deliveries) UNION ALL SELECT pg_notify(\(OutboxSignal.timers), '') WHERE \(timers)",
-                logger: database.logger
-            )
-        }
+        try await database.notify((deliveries ? [OutboxSignal.deliveries] : []) + (timers ? [OutboxSignal.timers] : []))
     }
 
     // MARK: - Pieces
@@ -244,9 +233,6 @@ public struct TimerStore: Sendable {
         return result
     }
 
-    private func loads(tenantID: UUID, on connection: PostgresConnection) async throws -> [UUID: Int] {
-        try await OwnerLoad.counts(tenantID: tenantID, on: connection, logger: database.logger)
-    }
 
     /// A restarted clock, per lead (escalations only); the lead and the
     /// events are written for the whole batch by `save` and `insert`.
