@@ -9,7 +9,9 @@ extension APIHandlers {
         let submission = try LeadSubmission.validate(RequestBody.decode(LeadSubmissionInput.self)).orThrow()
         let (configuration, funnel) = try await funnel(of: submission, tenantID: tenantID)
         let plan = try await mapLeadErrors {
-            try await leads.intake(submission, funnel: funnel, configuration: configuration, tenantID: tenantID, now: clock())
+            try await intakeGate.admit {
+                try await leads.intake(submission, funnel: funnel, configuration: configuration, tenantID: tenantID, now: clock())
+            }
         }
         if !plan.timers.isEmpty || !plan.deliveries.isEmpty { outbox.raise() }
         return .created(.init(body: .json(try wire(plan.lead))))

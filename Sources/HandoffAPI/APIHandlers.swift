@@ -13,6 +13,7 @@ struct APIHandlers: APIProtocol {
     let keys: APIKeyStore
     let config: ConfigurationStore
     let leads: LeadStore
+    let intakeGate: IntakeGate
     let configurationCache: ConfigurationCache
     let outbox: OutboxSignal
     let keyCache: APIKeyCache
@@ -30,6 +31,7 @@ struct APIHandlers: APIProtocol {
         self.leads = LeadStore(database: dependencies.database)
         self.configurationCache = dependencies.configurationCache
         self.outbox = dependencies.outbox
+        self.intakeGate = dependencies.intakeGate
         self.keyCache = dependencies.keyCache
         self.migrator = dependencies.migrator
         self.metrics = dependencies.metrics

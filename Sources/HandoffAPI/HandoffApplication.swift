@@ -1,4 +1,5 @@
 import Foundation
+import struct HandoffCore.IntakeAdmission
 import HandoffOpenAPI
 import HandoffStore
 import Hummingbird
@@ -25,15 +26,20 @@ public struct APIDependencies: Sendable {
     public var outbox: OutboxSignal
     /// Checked keys, invalidated across processes by NOTIFY on revocation and suspension.
     public var keyCache: APIKeyCache
+    /// How many lead intakes run at once; yields to this process's workers when they fall behind.
+    public var intakeGate: IntakeGate
 
     public init(
         database: Database, migrator: Migrator, operatorKey: String, metrics: PrometheusCollectorRegistry,
-        allowPrivateTargets: Bool = false, rateLimit: RateLimit = .standard, clock: @escaping @Sendable () -> Date = Date.init
+        allowPrivateTargets: Bool = false, rateLimit: RateLimit = .standard,
+        intakeAdmission: IntakeAdmission = IntakeAdmission(maximum: DatabaseURL.defaultPoolSize),
+        clock: @escaping @Sendable () -> Date = Date.init
     ) {
         self.rateLimit = rateLimit
         self.configurationCache = ConfigurationCache(database: database)
         self.outbox = OutboxSignal(database: database)
         self.keyCache = APIKeyCache(database: database)
+        self.intakeGate = IntakeGate(admission: intakeAdmission)
         self.allowPrivateTargets = allowPrivateTargets
         self.database = database
         self.migrator = migrator
@@ -71,7 +77,9 @@ public enum HandoffApplication {
         logger: Logger
     ) throws -> some ApplicationProtocol {
         var app = Application(router: try router(dependencies), configuration: configuration, logger: logger)
-        app.addServices(dependencies.database.client, dependencies.configurationCache, dependencies.keyCache, dependencies.outbox)
+        app.addServices(
+            dependencies.database.client, dependencies.configurationCache, dependencies.keyCache, dependencies.outbox, dependencies.intakeGate
+        )
         for service in services { app.addServices(service) }
         return app
     }

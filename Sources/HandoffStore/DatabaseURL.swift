@@ -7,7 +7,10 @@ public enum DatabaseURL {
         public var description: String
     }
 
-    public static func configuration(_ string: String) throws -> PostgresClient.Configuration {
+    /// Connections the API's pool opens at most, unless HANDOFF_DATABASE_POOL_SIZE says otherwise.
+    public static let defaultPoolSize = 40
+
+    public static func configuration(_ string: String, poolSize: Int = defaultPoolSize) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: string),
               ["postgres", "postgresql"].contains(components.scheme ?? "")
         else {
@@ -33,7 +36,7 @@ public enum DatabaseURL {
             database: database.isEmpty ? nil : database,
             tls: tls
         )
-        configuration.options.maximumConnections = 40
+        configuration.options.maximumConnections = max(1, poolSize)
         return configuration
     }
 }

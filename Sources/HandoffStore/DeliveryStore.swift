@@ -13,6 +13,8 @@ public struct ClaimedDelivery: Sendable {
     /// This attempt's number, from 1; the outcome is recorded only while the
     /// row still carries it (see `DeliveryStore.record`).
     public var attempt: Int
+    /// When this attempt fell due: queued, retry time, or a lapsed lease's end.
+    public var dueAt: Date
     /// The event JSON exactly as `events.payload` holds it; webhooks POST and
     /// sign these bytes, so every retry sends the same body.
     public var payload: [UInt8]
@@ -23,7 +25,7 @@ public struct ClaimedDelivery: Sendable {
     public var secret: String?
 
     public init(
-        tenantID: UUID, id: UUID, eventID: UUID, channelID: UUID, attempt: Int, payload: [UInt8],
+        tenantID: UUID, id: UUID, eventID: UUID, channelID: UUID, attempt: Int, dueAt: Date, payload: [UInt8],
         channelType: NotificationChannel.Kind, config: ChannelConfig?, secret: String?
     ) {
         self.tenantID = tenantID
@@ -31,6 +33,7 @@ public struct ClaimedDelivery: Sendable {
         self.eventID = eventID
         self.channelID = channelID
         self.attempt = attempt
+        self.dueAt = dueAt
         self.payload = payload
         self.channelType = channelType
         self.config = config
@@ -115,7 +118,7 @@ public struct DeliveryStore: Sendable {
                         FOR UPDATE SKIP LOCKED
                     ) c
                 )
-                SELECT d.tenant_id, d.id, d.event_id, d.channel_id, d.attempts, e.payload::text,
+                SELECT d.tenant_id, d.id, d.event_id, d.channel_id, d.attempts, d.next_attempt_at, e.payload::text,
                        ch.id IS NOT NULL, coalesce(ch.active, false), ch.type, ch.config::text, ch.secret
                 FROM due d
                 JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
@@ -125,8 +128,8 @@ public struct DeliveryStore: Sendable {
                 """,
                 logger: database.logger
             )
-            for try await (tenantID, id, eventID, channelID, attempts, payload, channelExists, active, type, config, secret)
-                in rows.decode((UUID, UUID, UUID, UUID, Int, String, Bool, Bool, String?, String?, String?).self) {
+            for try await (tenantID, id, eventID, channelID, attempts, dueAt, payload, channelExists, active, type, config, secret)
+                in rows.decode((UUID, UUID, UUID, UUID, Int, Date, String, Bool, Bool, String?, String?, String?).self) {
                 examined += 1
                 guard channelExists, let type, let kind = NotificationChannel.Kind(rawValue: type) else {
                     dropped.append(DroppedDelivery(
@@ -144,7 +147,7 @@ public struct DeliveryStore: Sendable {
                 }
                 let decoded = config.flatMap { try? JSONDecoder().decode(ChannelConfig.self, from: Data($0.utf8)) }
                 claimed.append(ClaimedDelivery(
-                    tenantID: tenantID, id: id, eventID: eventID, channelID: channelID, attempt: attempts + 1,
+                    tenantID: tenantID, id: id, eventID: eventID, channelID: channelID, attempt: attempts + 1, dueAt: dueAt,
                     payload: Array(payload.utf8), channelType: kind, config: decoded, secret: secret
                 ))
             }

@@ -5,9 +5,26 @@ import ServiceLifecycle
 /// What the background services need beyond the database.
 public struct WorkerSettings: Sendable {
     public var delivery: DeliverySettings
+    public var timers: TimerSettings
 
-    public init(delivery: DeliverySettings = DeliverySettings()) {
+    public init(delivery: DeliverySettings = DeliverySettings(), timers: TimerSettings = TimerSettings()) {
         self.delivery = delivery
+        self.timers = timers
+    }
+
+    /// Connections the workers' own pool opens at most: each LISTEN holds one,
+    /// the dispatcher's claim and attempt recorder one each, and a behind timer
+    /// engine one per catch-up batch. Their own pool, so that a busy API's
+    /// requests, queued for its connections, never stand between a due timer
+    /// or delivery and the database.
+    public static let poolSize = 10
+
+    /// Both workers tell `report` how late they are (see `IntakeGate`).
+    public func reportingLateness(to report: @escaping @Sendable (Duration) -> Void) -> WorkerSettings {
+        var settings = self
+        settings.delivery.onLateness = report
+        settings.timers.onLateness = report
+        return settings
     }
 }
 
@@ -24,7 +41,7 @@ public enum Workers {
         let cache = configurations ?? ConfigurationCache(database: database)
         let workers: [any Service] = [
             DeliveryDispatcher(database: database, settings: settings.delivery, logger: logger),
-            TimerEngine(database: database, configurations: cache, logger: logger),
+            TimerEngine(database: database, settings: settings.timers, configurations: cache, logger: logger),
         ]
         return configurations == nil ? [cache] + workers : workers
     }

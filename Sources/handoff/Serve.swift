@@ -35,11 +35,20 @@ struct Serve: AsyncParsableCommand {
             operatorKey: settings.operatorKey,
             metrics: registry,
             allowPrivateTargets: settings.allowPrivateTargets,
-            rateLimit: settings.rateLimit
+            rateLimit: settings.rateLimit,
+            intakeAdmission: IntakeAdmission(maximum: settings.databasePoolSize)
         )
-        let workers = noWorkers ? [] : Workers.services(
-            database: database, configurations: dependencies.configurationCache, logger: logger, settings: settings.workers
-        )
+        var workers: [any Service] = []
+        if !noWorkers {
+            // Their own pool (see WorkerSettings.poolSize), and the intake
+            // yields to them when they report they are falling behind.
+            let workerClient = PostgresClient(configuration: try settings.postgres(poolSize: WorkerSettings.poolSize), backgroundLogger: logger)
+            let gate = dependencies.intakeGate
+            workers = [workerClient] + Workers.services(
+                database: Database(client: workerClient, logger: logger), configurations: dependencies.configurationCache,
+                logger: logger, settings: settings.workers.reportingLateness { gate.report(lateness: $0) }
+            )
+        }
         let app = try HandoffApplication.build(dependencies, configuration: settings.http, services: workers, logger: logger)
         if settings.operatorKeyGenerated {
             logger.notice("HANDOFF_OPERATOR_KEY was not set; generated one for this run", metadata: ["operator_key": "\(settings.operatorKey)"])
@@ -55,7 +64,7 @@ struct Worker: AsyncParsableCommand {
     func run() async throws {
         let settings = try Settings()
         let logger = settings.logger("handoff.worker")
-        let postgres = try settings.postgres()
+        let postgres = try settings.postgres(poolSize: WorkerSettings.poolSize)
         _ = try await SchemaGate.check(settings: settings, postgres: postgres, logger: logger)
         let client = PostgresClient(configuration: postgres, backgroundLogger: logger)
         let services: [any Service] = [client] + Workers.services(database: Database(client: client, logger: logger), logger: logger, settings: settings.workers)

@@ -25,6 +25,9 @@ struct Settings {
     var rateLimit: RateLimit
     /// HANDOFF_SMTP_URL + HANDOFF_SMTP_FROM; nil when e-mail is not configured.
     var smtp: SMTPConfiguration?
+    /// HANDOFF_DATABASE_POOL_SIZE: connections the API's pool opens at most
+    /// (the workers have their own, `WorkerSettings.poolSize`).
+    var databasePoolSize: Int
 
     init(reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider())) throws {
         guard let databaseURL = reader.string(forKey: "database.url") else {
@@ -54,6 +57,10 @@ struct Settings {
         rateLimit = RateLimit(ratePerSecond: max(rate, 0.001), capacity: max(burst, 1))
         logLevel = reader.string(forKey: "log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info
         smtp = try Self.smtp(reader)
+        databasePoolSize = reader.int(forKey: "handoff.database.pool.size", default: DatabaseURL.defaultPoolSize)
+        guard (1...1_000).contains(databasePoolSize) else {
+            throw ValidationError("HANDOFF_DATABASE_POOL_SIZE must be between 1 and 1000, not \(databasePoolSize).")
+        }
     }
 
     /// Empty counts as unset: compose passes `${HANDOFF_SMTP_URL:-}` through.
@@ -81,8 +88,9 @@ struct Settings {
         WorkerSettings(delivery: DeliverySettings(allowPrivateTargets: allowPrivateTargets, smtp: smtp))
     }
 
-    func postgres() throws -> PostgresClient.Configuration {
-        try DatabaseURL.configuration(databaseURL)
+    /// The API's pool (and the one of short-lived commands) unless `poolSize` says otherwise.
+    func postgres(poolSize: Int? = nil) throws -> PostgresClient.Configuration {
+        try DatabaseURL.configuration(databaseURL, poolSize: poolSize ?? databasePoolSize)
     }
 
     func migrations() throws -> [Migration] {

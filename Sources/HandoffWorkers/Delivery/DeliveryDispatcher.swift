@@ -182,6 +182,7 @@ public final class DeliveryDispatcher: Service, Sendable {
     /// ends; the attempt is then written with others that ended meanwhile.
     private func deliver(_ delivery: ClaimedDelivery, _ senders: Senders) async {
         let attemptedAt = settings.clock()
+        settings.onLateness?(Duration(timeInterval: attemptedAt.timeIntervalSince(delivery.dueAt)))
         let started = ContinuousClock.now
         let result = await senders.send(delivery, at: attemptedAt)
         let elapsed = ContinuousClock.now - started

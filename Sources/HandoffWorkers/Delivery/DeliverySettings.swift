@@ -35,6 +35,9 @@ public struct DeliverySettings: Sendable {
     public var resolver: any HostResolver
     /// Called each time the LISTEN is (re)established; tests wait on it.
     public var onListening: (@Sendable () -> Void)?
+    /// Told, as each send begins, how long after its due time it began:
+    /// `serve` lets its intake yield to a dispatcher that falls behind.
+    public var onLateness: (@Sendable (Duration) -> Void)?
 
     public init(
         allowPrivateTargets: Bool = false,
@@ -49,7 +52,8 @@ public struct DeliverySettings: Sendable {
         clock: @escaping @Sendable () -> Date = Date.init,
         random: @escaping @Sendable () -> UInt64 = { UInt64.random(in: .min ... .max) },
         resolver: any HostResolver = SystemHostResolver(),
-        onListening: (@Sendable () -> Void)? = nil
+        onListening: (@Sendable () -> Void)? = nil,
+        onLateness: (@Sendable (Duration) -> Void)? = nil
     ) {
         self.allowPrivateTargets = allowPrivateTargets
         self.smtp = smtp
@@ -64,6 +68,7 @@ public struct DeliverySettings: Sendable {
         self.random = random
         self.resolver = resolver
         self.onListening = onListening
+        self.onLateness = onLateness
     }
 }
 

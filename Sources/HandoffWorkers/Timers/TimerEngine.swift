@@ -147,6 +147,7 @@ public final class TimerEngine: Service, Sendable {
         }
         let batch = try await store.fireDue(now: now, limit: settings.batchSize, window: settings.window, configuration: load)
         guard batch.leads > 0 else { return batch }
+        if batch.fired > 0 { settings.onLateness?(.milliseconds(batch.maxLateMs)) }
         var metadata: Logger.Metadata = [
             "leads": "\(batch.leads)", "fired": "\(batch.fired)", "events": "\(batch.events)", "deliveries": "\(batch.deliveries)",
         ]

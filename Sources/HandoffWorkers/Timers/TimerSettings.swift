@@ -23,6 +23,9 @@ public struct TimerSettings: Sendable {
     public var safetyScan: Duration
     /// Called each time the LISTEN is (re)established; tests wait on it.
     public var onListening: (@Sendable () -> Void)?
+    /// Told, after each batch that fired something, how late its latest
+    /// timer fired: `serve` lets its intake yield to an engine that falls behind.
+    public var onLateness: (@Sendable (Duration) -> Void)?
 
     public init(
         clock: @escaping @Sendable () -> Date = Date.init,
@@ -30,7 +33,8 @@ public struct TimerSettings: Sendable {
         window: Int = 1_000,
         catchUpBatches: Int = 4,
         safetyScan: Duration = .seconds(5),
-        onListening: (@Sendable () -> Void)? = nil
+        onListening: (@Sendable () -> Void)? = nil,
+        onLateness: (@Sendable (Duration) -> Void)? = nil
     ) {
         self.clock = clock
         self.batchSize = max(1, batchSize)
@@ -38,5 +42,6 @@ public struct TimerSettings: Sendable {
         self.catchUpBatches = max(1, catchUpBatches)
         self.safetyScan = safetyScan
         self.onListening = onListening
+        self.onLateness = onLateness
     }
 }

@@ -55,6 +55,26 @@ struct DeliveryDispatcherTests {
         }
     }
 
+    @Test("each send tells how long after its due time it began (what serve's intake gate yields to)")
+    func sendReportsLateness() async throws {
+        try await DeliveryHarness.run { h in
+            try await HTTPReceiver.with { receiver in
+                let clock = TestClock(Date())
+                let tenant = try await h.insertTenant()
+                let channel = try await h.insertChannel(tenantID: tenant, type: .webhook, config: ChannelConfig(url: receiver.url()))
+                let (_, overdue) = try await h.queue(tenantID: tenant, channelID: channel, due: clock.now.addingTimeInterval(-90))
+                let reported = NIOLockedValueBox<[Duration]>([])
+                let settings = testDeliverySettings(clock: clock, onLateness: { lateness in reported.withLockedValue { $0.append(lateness) } })
+                _ = try await withDispatchers(database: h.database, settings: settings) { _ in
+                    try await h.waitFor(tenantID: tenant, deliveryID: overdue)
+                }
+                let lateness = reported.withLockedValue { $0 }
+                try #require(lateness.count == 1)
+                #expect(abs((lateness[0] - .seconds(90)) / .milliseconds(1)) < 1, "sent 90 s after it was due: \(lateness[0])")
+            }
+        }
+    }
+
     @Test("a 500 is retried after the backoff the schedule draws, then delivered; both attempts are recorded")
     func retriedAfterServerError() async throws {
         try await DeliveryHarness.run { h in

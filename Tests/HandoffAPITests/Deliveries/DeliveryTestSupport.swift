@@ -216,7 +216,8 @@ func testDeliverySettings(
     schedule: RetrySchedule = .standard,
     resolver: (any HostResolver)? = nil,
     concurrency: Int = 16,
-    onListening: (@Sendable () -> Void)? = nil
+    onListening: (@Sendable () -> Void)? = nil,
+    onLateness: (@Sendable (Duration) -> Void)? = nil
 ) -> DeliverySettings {
     let now: @Sendable () -> Date
     if let clock { now = clock.function } else { now = { Date() } }
@@ -232,7 +233,8 @@ func testDeliverySettings(
         clock: now,
         random: { fixedRandomBits },
         resolver: resolver ?? SystemHostResolver(),
-        onListening: onListening
+        onListening: onListening,
+        onLateness: onLateness
     )
 }
 

@@ -4,6 +4,7 @@ import HandoffStore
 import HandoffWorkers
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// The engine with an injected clock: `fireDue(now:)` is what `run()` does on
@@ -162,9 +163,12 @@ import Testing
         try await TestApp.run(clock: clock.function) { app in
             let seed = try await SeedConfiguration.create(on: app)
             let id = try await app.createLead(seed)
-            let engine = app.engine(clock: clock.function)
+            let reported = Mutex<[Duration]>([])
+            let engine = app.engine(clock: clock.function, onLateness: { lateness in reported.withLock { $0.append(lateness) } })
             let batch = try await engine.fireDue(now: .utcMorning(20))
             #expect(batch.fired == 3 && batch.late == 3 && batch.maxLateMs == 16 * 60_000)
+            // What `serve` hands its intake gate: the batch's worst lateness.
+            #expect(reported.withLock { $0 } == [.seconds(16 * 60)])
             let events = try await app.events(lead: id).dropFirst()
             #expect(events.map(\.type) == ["sla.warning", "sla.breached", "lead.escalated"])
             #expect(events.allSatisfy { $0.late == true && $0.createdAt == .utcMorning(20) })

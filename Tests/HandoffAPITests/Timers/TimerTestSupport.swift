@@ -33,10 +33,13 @@ struct EventRow: @unchecked Sendable {
 
 extension TestApp {
     func engine(clock: @escaping @Sendable () -> Date, batchSize: Int = 100, window: Int = 1_000,
-                safetyScan: Duration = .seconds(5), onListening: (@Sendable () -> Void)? = nil) -> TimerEngine {
+                safetyScan: Duration = .seconds(5), onListening: (@Sendable () -> Void)? = nil,
+                onLateness: (@Sendable (Duration) -> Void)? = nil) -> TimerEngine {
         TimerEngine(
             database: database,
-            settings: TimerSettings(clock: clock, batchSize: batchSize, window: window, safetyScan: safetyScan, onListening: onListening),
+            settings: TimerSettings(
+                clock: clock, batchSize: batchSize, window: window, safetyScan: safetyScan, onListening: onListening, onLateness: onLateness
+            ),
             logger: TestDatabase.logger
         )
     }
