@@ -33,7 +33,7 @@ extension APIHandlers {
     }
 
     func updateConfig<Record: ConfigRecord, Input: Decodable & ReferencingInput>(
-        _ input: Input.Type, id: String, _ make: Make<Record, Input>
+        _ input: Input.Type, id: String, _ make: @escaping Make<Record, Input>
     ) async throws -> Record {
         let tenantID = try RequestIdentity.tenantID()
         let id = try UUID(pathID: id, resource: Record.kind.noun)

@@ -76,7 +76,7 @@ public struct ConfigurationStore: Sendable {
     /// (or refuse), and writes it; nil when the tenant has no such record.
     public func update<Record: ConfigRecord>(
         _ type: Record.Type, id: UUID, tenantID: UUID,
-        _ change: @Sendable (Record) -> Result<Record, ValidationFailure>
+        _ change: @escaping @Sendable (Record) -> Result<Record, ValidationFailure>
     ) async throws -> Record? {
         try await database.tenant(tenantID) { connection in
             guard let current = try await fetch(type, id: id, tenantID: tenantID, lock: true, on: connection) else { return nil }

@@ -14,7 +14,9 @@ import PostgresNIO
 /// 10 s while it is merely busy); past that `ConnectionUnavailable` is thrown
 /// (503 at the API) instead of waiting for the database to come back. Once a
 /// transaction has its connection it is never cut short
-/// (see `PostgresClient.withConnection(acquiring:_:)`).
+/// (see `PostgresClient.withConnection(acquiring:_:)`), unless that connection
+/// has been closed under it for a second: a query postgres-nio lost is then
+/// given up on (`ConnectionLost`, see `abandoningLostQueries`).
 public struct Database: Sendable {
     public let client: PostgresClient
     public let logger: Logger
@@ -46,10 +48,10 @@ public struct Database: Sendable {
     public func tenant<Result: Sendable>(
         _ tenantID: UUID,
         durable: Bool = true,
-        _ body: @Sendable (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await transaction { connection in
-            try await connection.execute(ScopeStatement.tenant(tenantID, durable: durable), logger: logger)
+            _ = try await connection.execute(ScopeStatement.tenant(tenantID, durable: durable), logger: logger)
             return try await body(connection)
         }
     }
@@ -57,10 +59,10 @@ public struct Database: Sendable {
     /// A transaction across tenants, for the operator's endpoints, key lookup
     /// and the workers. Still the restricted role: only the scope differs.
     public func system<Result: Sendable>(
-        _ body: @Sendable (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await transaction { connection in
-            try await connection.execute(ScopeStatement.system, logger: logger)
+            _ = try await connection.execute(ScopeStatement.system, logger: logger)
             return try await body(connection)
         }
     }
@@ -69,10 +71,12 @@ public struct Database: Sendable {
     /// that fails and rolls back reports its own error, so callers can tell a
     /// refusal from a failure.
     private func transaction<Result: Sendable>(
-        _ body: @Sendable (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await client.withConnection(acquiring: acquisition) { connection in
-            try await connection.transaction(logger: logger, body)
+        try await client.withConnection(acquiring: acquisition) { [logger] connection in
+            try await connection.abandoningLostQueries {
+                try await connection.transaction(logger: logger, body)
+            }
         }
     }
 
@@ -83,8 +87,10 @@ public struct Database: Sendable {
     /// (see `withConnection(acquiring:_:)`); either would stop the caller's loop.
     public func notify(_ channels: [String]) async throws {
         guard !channels.isEmpty else { return }
-        try await client.withConnection(acquiring: acquisition) { connection in
-            _ = try await connection.query("SELECT pg_notify(c, '') FROM unnest(\(channels)::text[]) AS c", logger: logger)
+        try await client.withConnection(acquiring: acquisition) { [logger] connection in
+            try await connection.abandoningLostQueries {
+                _ = try await connection.query("SELECT pg_notify(c, '') FROM unnest(\(channels)::text[]) AS c", logger: logger)
+            }
         }
     }
 

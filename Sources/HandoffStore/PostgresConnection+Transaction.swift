@@ -2,10 +2,14 @@ import Logging
 import PostgresNIO
 
 /// The connection was closed (the server restarted or went away) during a
-/// transaction, before its COMMIT was sent: nothing was committed. The API
-/// answers 503 problem+json with Retry-After.
+/// transaction: it was rolled back, unless its COMMIT had already reached the
+/// server just before. (`transaction` throws it only before sending COMMIT;
+/// `abandoningLostQueries` at any point.) The API answers 503 problem+json
+/// with Retry-After.
 public struct ConnectionLost: Error, CustomStringConvertible {
-    public var description: String { "the database connection closed before the transaction could commit; nothing was committed" }
+    public var description: String {
+        "the database connection closed during the transaction; it was rolled back unless its COMMIT had already reached the server"
+    }
 }
 
 extension PostgresConnection {

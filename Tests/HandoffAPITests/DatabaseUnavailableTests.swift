@@ -6,6 +6,7 @@ import HummingbirdTesting
 import NIOPosix
 import PostgresNIO
 import Prometheus
+import Synchronization
 import Testing
 
 /// While no pooled connection can be had (the database is down, or every
@@ -78,6 +79,50 @@ struct DatabaseUnavailableTests {
         }
     }
 
+    @Test("a query that is never answered on a connection the server closed is given up on: ConnectionLost, not a hang")
+    func lostQueryIsAbandoned() async throws {
+        try await TestDatabase.withFreshDatabase { name in
+            try await PostgresClient.withRunning(try TestDatabase.configuration(database: name), logger: TestDatabase.logger) { client in
+                let database = Database(client: client, logger: TestDatabase.logger)
+                let lost = LostQuery()
+                // Should the wait not be given up on (a regression), answer it
+                // after 10 s: the test then fails instead of hanging the suite.
+                let rescue = Task {
+                    try? await Task.sleep(for: .seconds(10))
+                    lost.answer()
+                }
+                defer { rescue.cancel() }
+                let started = ContinuousClock.now
+                await #expect(throws: ConnectionLost.self) {
+                    try await database.system { connection in
+                        let backend = try await connection.query("SELECT pg_backend_pid()", logger: TestDatabase.logger)
+                        var found: Int32 = 0
+                        for try await (value,) in backend.decode((Int32,).self) { found = value }
+                        let pid = found
+                        // The server goes away (as in a restart) …
+                        _ = try await PostgresClient.withRunning(try TestDatabase.configuration(database: name), logger: TestDatabase.logger) { other in
+                            try await other.query("SELECT pg_terminate_backend(\(pid))", logger: TestDatabase.logger)
+                        }
+                        // … and the next query is one postgres-nio drops: it never
+                        // answers, not even to cancellation (vapor/postgres-nio#487).
+                        await lost.wait()
+                    }
+                }
+                let waited = ContinuousClock.now - started
+                #expect(waited < .seconds(5), "given up about a second after the close, not waited out: \(waited)")
+                #expect(lost.isWaiting, "the lost query itself is still unanswered: the caller was not held by it")
+                lost.answer()
+                // The pool goes on with another connection.
+                let one = try await database.system { connection in
+                    var one = 0
+                    for try await (value,) in try await connection.query("SELECT 1", logger: TestDatabase.logger).decode((Int,).self) { one = value }
+                    return one
+                }
+                #expect(one == 1)
+            }
+        }
+    }
+
     // MARK: - Helpers
 
     static func listTenants(_ client: some TestClientProtocol) async throws -> TestResponse {
@@ -134,5 +179,24 @@ struct DatabaseUnavailableTests {
         try await socket.close().get()
         guard port > 0 else { throw TestFailure("no free port") }
         return port
+    }
+}
+
+/// Stands in for a query postgres-nio lost: a wait that ignores cancellation
+/// and ends only when the test answers it.
+final class LostQuery: Sendable {
+    private let waiter = Mutex<CheckedContinuation<Void, Never>?>(nil)
+
+    var isWaiting: Bool { waiter.withLock { $0 != nil } }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in waiter.withLock { $0 = continuation } }
+    }
+
+    func answer() {
+        waiter.withLock { waiter in
+            waiter?.resume()
+            waiter = nil
+        }
     }
 }
