@@ -35,6 +35,9 @@ public final class IntakeGate: Service, Sendable {
     /// How many intakes may run at once right now.
     public var limit: Int { state.withLock { $0.limit } }
 
+    /// Intakes running and waiting in line right now.
+    public var occupancy: (running: Int, waiting: Int) { state.withLock { ($0.running, $0.waiting.count) } }
+
     /// A worker's lateness: how long after its due time a timer fired or a
     /// delivery's send began. Cheap; called for every one.
     public func report(lateness: Duration) {

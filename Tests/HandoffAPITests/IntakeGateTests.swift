@@ -35,23 +35,28 @@ struct IntakeGateTests {
     func limitAndLine() async throws {
         let gate = IntakeGate(admission: IntakeAdmission(maximum: 2, minimum: 1))
         let inside = Inside()
+        let go = Flag()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<8 {
                 group.addTask {
                     try await gate.admit {
                         inside.enter(index)
-                        try await Task.sleep(for: .milliseconds(20))
+                        try await Self.waitUntil { go.isSet }
+                        try await Task.sleep(for: .milliseconds(5))
                         inside.leave()
                     }
                 }
-                // Arrive one after another, so the order of arrival is known.
-                try await Task.sleep(for: .milliseconds(2))
+                // The next arrives once this one runs or stands in line, so
+                // the order of arrival is known.
+                try await Self.waitUntil { gate.occupancy.running + gate.occupancy.waiting == index + 1 }
             }
+            #expect(gate.occupancy.running == 2 && gate.occupancy.waiting == 6)
+            go.set()
             try await group.waitForAll()
         }
         #expect(inside.most == 2)
         #expect(inside.order == Array(0..<8))
-        #expect(inside.now == 0)
+        #expect(gate.occupancy.running == 0 && gate.occupancy.waiting == 0)
     }
 
     @Test("late workers shrink the limit step by step; on time, or idle, it grows back one per step")
