@@ -66,7 +66,7 @@ public final class APIKeyCache: Service, Sendable {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await self.listener.run(
                 onListening: { self.reset(listening: true) },
                 onLost: { self.reset(listening: false) },

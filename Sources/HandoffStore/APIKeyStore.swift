@@ -83,7 +83,7 @@ public struct APIKeyStore: Sendable {
                 """,
                 logger: database.logger
             )).first
-            if let key {
+            if key != nil {
                 // Every process's key cache forgets this tenant's keys with the commit.
                 try await connection.query("SELECT pg_notify(\(APIKeyCache.channel), \(tenantID.uuidString.lowercased()))", logger: database.logger)
             }

@@ -68,7 +68,7 @@ public final class ConfigurationCache: Service, Sendable {
     public var isListening: Bool { state.withLock { $0.listening } }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await self.listener.run(
                 onListening: { self.invalidateAll(listening: true) },
                 onLost: { self.invalidateAll(listening: false) },

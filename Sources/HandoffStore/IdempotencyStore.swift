@@ -94,7 +94,7 @@ public struct IdempotencyStore: Sendable {
 
     /// Gives the key back after a failure that the client may retry (5xx).
     public func release(namespace: UUID, key: String) async throws {
-        try await transaction(namespace) { connection in
+        _ = try await transaction(namespace) { connection in
             try await connection.query(
                 "DELETE FROM idempotency_keys WHERE tenant_id = \(namespace) AND key = \(key) AND response_status IS NULL",
                 logger: database.logger

@@ -107,7 +107,7 @@ public struct LeadStore: Sendable {
     }
 
     private func insert(_ plan: IntakePlan, tenantID: UUID, on connection: PostgresConnection) async throws {
-        try await connection.execute(InsertLeadStatement(plan: plan, tenantID: tenantID), logger: database.logger)
+        _ = try await connection.execute(InsertLeadStatement(plan: plan, tenantID: tenantID), logger: database.logger)
     }
 }
 

@@ -57,7 +57,8 @@ public struct Migrator: Sendable {
     /// The migrations this build has that the database has not applied.
     public func pending() async throws -> [Migration] {
         try await client.withConnection { connection in
-            try await MigrationPlan.pending(available: migrations, applied: try await applied(on: connection))
+            let applied = try await applied(on: connection)
+            return try MigrationPlan.pending(available: migrations, applied: applied)
         }
     }
 

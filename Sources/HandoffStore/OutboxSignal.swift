@@ -32,7 +32,7 @@ public final class OutboxSignal: Service, Sendable {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in self.stream {
                 do {
                     try await self.database.notify([Self.deliveries, Self.timers])

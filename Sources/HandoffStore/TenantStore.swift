@@ -62,7 +62,7 @@ public struct TenantStore: Sendable {
                 """,
                 logger: database.logger
             )).first
-            if let tenant {
+            if tenant != nil {
                 // A suspension must reach every process's key cache with the commit.
                 try await connection.query("SELECT pg_notify(\(APIKeyCache.channel), \(id.uuidString.lowercased()))", logger: database.logger)
             }

@@ -48,7 +48,7 @@ enum TestDatabase {
     static let template = Task<String, any Error> {
         try await admin(["DROP DATABASE IF EXISTS \(templateName) WITH (FORCE)", "CREATE DATABASE \(templateName)"])
         let all = try TestDatabase.migrations()
-        try await PostgresClient.withRunning(try configuration(database: templateName), logger: logger) { client in
+        _ = try await PostgresClient.withRunning(try configuration(database: templateName), logger: logger) { client in
             try await Migrator(client: client, migrations: all, logger: logger).migrate()
         }
         return templateName

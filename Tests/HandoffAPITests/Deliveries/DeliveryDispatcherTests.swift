@@ -136,7 +136,7 @@ struct DeliveryDispatcherTests {
                 let (_, delivery) = try await h.queue(tenantID: tenant, channelID: channel, due: clock.now)
 
                 let settings = testDeliverySettings(clock: clock, httpTimeout: .milliseconds(500))
-                try await withDispatchers(database: h.database, settings: settings) { _ in
+                _ = try await withDispatchers(database: h.database, settings: settings) { _ in
                     try await h.waitFor(tenantID: tenant, deliveryID: delivery, status: "pending", attempts: 1)
                 }
                 let attempts = try await h.attempts(tenantID: tenant, deliveryID: delivery)
@@ -269,7 +269,7 @@ struct DeliveryDispatcherTests {
                 let channel = try await h.insertChannel(tenantID: tenant, type: .slack, config: ChannelConfig(webhookURL: receiver.url("/services/T000/B000/XXXX")))
                 let (event, delivery) = try await h.queue(.slaWarning, tenantID: tenant, channelID: channel, due: clock.now)
 
-                try await withDispatchers(database: h.database, settings: testDeliverySettings(clock: clock)) { _ in
+                _ = try await withDispatchers(database: h.database, settings: testDeliverySettings(clock: clock)) { _ in
                     try await h.waitFor(tenantID: tenant, deliveryID: delivery, status: "delivered")
                 }
                 let request = try #require(receiver.requests.first)
@@ -296,7 +296,7 @@ struct DeliveryDispatcherTests {
                 let tenant = try await h.insertTenant()
                 let channel = try await h.insertChannel(tenantID: tenant, type: .webhook, config: ChannelConfig(url: receiver.url("/old")))
                 let (_, delivery) = try await h.queue(tenantID: tenant, channelID: channel)
-                try await withDispatchers(database: h.database, settings: testDeliverySettings(clock: TestClock(Date()))) { _ in
+                _ = try await withDispatchers(database: h.database, settings: testDeliverySettings(clock: TestClock(Date()))) { _ in
                     try await h.waitFor(tenantID: tenant, deliveryID: delivery, status: "pending", attempts: 1)
                 }
                 #expect(receiver.requests.map(\.path) == ["/old"])
@@ -379,7 +379,7 @@ struct DeliveryDispatcherTests {
                 let due = Date().addingTimeInterval(1.5)
                 let (_, delivery) = try await h.queue(tenantID: tenant, channelID: channel, due: due)
                 let settings = testDeliverySettings(pollInterval: .seconds(600))
-                try await withDispatchers(database: h.database, settings: settings) { _ in
+                _ = try await withDispatchers(database: h.database, settings: settings) { _ in
                     try await h.waitFor(tenantID: tenant, deliveryID: delivery, status: "delivered")
                 }
                 let attempt = try #require(try await h.attempts(tenantID: tenant, deliveryID: delivery).first)
@@ -498,7 +498,7 @@ struct DeliveryDispatcherTests {
                 let channel = try await h.insertChannel(tenantID: tenant, type: .webhook, config: ChannelConfig(url: receiver.url()))
                 var deliveries: [UUID] = []
                 for _ in 0..<5 { deliveries.append(try await h.queue(tenantID: tenant, channelID: channel).deliveryID) }
-                try await withDispatchers(database: h.database, settings: testDeliverySettings(httpTimeout: .seconds(60))) { _ in
+                _ = try await withDispatchers(database: h.database, settings: testDeliverySettings(httpTimeout: .seconds(60))) { _ in
                     try await receiver.waitForRequests(5)
                     // Shut down while all five wait for their answers.
                 }

@@ -13,7 +13,7 @@ enum ReportFixtures {
         let tenantID = UUID(uuidString: tenant)!, funnelID = UUID(uuidString: funnel)!, policyID = UUID(uuidString: policy)!
         let ownerID = owner.flatMap(UUID.init(uuidString:))
         let respondedAt = responseSeconds.map { createdAt.addingTimeInterval(TimeInterval($0)) }
-        try await app.database.system { connection in
+        _ = try await app.database.system { connection in
             try await connection.query(
                 """
                 INSERT INTO leads (tenant_id, id, funnel_id, email, score, status, owner_id, sla_policy_id, sla_state,

@@ -76,7 +76,7 @@ import Testing
             try await ReportFixtures.insertLead(on: app, tenant: seed.tenantID, funnel: seed.funnel, owner: seed.ana, policy: seed.policy,
                                                 createdAt: ReportFixtures.date("2026-11-10T23:30:00Z"), responseSeconds: 30)
             #expect(try await rows(app, seed, "group_by=day").map { $0["key"] as? String } == ["2026-11-10"])
-            try await app.database.system { connection in
+            _ = try await app.database.system { connection in
                 try await connection.query("UPDATE tenants SET reporting_timezone = 'Europe/Berlin'", logger: TestDatabase.logger)
             }
             #expect(try await rows(app, seed, "group_by=day").map { $0["key"] as? String } == ["2026-11-11"])
