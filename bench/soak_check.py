@@ -81,28 +81,41 @@ def receive(port, out):
 
 # --- samples -------------------------------------------------------------
 
+def least_squares_slope(points):
+    n = len(points)
+    mt = sum(t for t, _ in points) / n
+    mr = sum(r for _, r in points) / n
+    var = sum((t - mt) ** 2 for t, _ in points)
+    return sum((t - mt) * (r - mr) for t, r in points) / var if var else 0.0
+
+
 def samples(path):
     rows = []
     with open(path) as f:
         for line in f:
             parts = line.split()
-            if len(parts) != 6:
+            if len(parts) == 6:
+                parts.append("?")
+            if len(parts) != 7:
                 continue
-            t, phase, rss, due, overdue, oldest = parts
-            rows.append((float(t), phase, int(rss), due, overdue, oldest))
-    print("   t/s  phase    RSS MiB  deliveries due  timers overdue  oldest overdue/s")
-    for t, phase, rss, due, overdue, oldest in rows:
-        print("%6.0f  %-7s %8.1f  %14s  %14s  %16s" % (t, phase, rss / 1024, due, overdue, oldest))
+            t, phase, rss, due, overdue, oldest, limit = parts
+            rows.append((float(t), phase, int(rss), due, overdue, oldest, limit))
+    print("   t/s  phase    RSS MiB  deliveries due  timers overdue  oldest overdue/s  intake limit")
+    for t, phase, rss, due, overdue, oldest, limit in rows:
+        print("%6.0f  %-7s %8.1f  %14s  %14s  %16s  %12s" % (t, phase, rss / 1024, due, overdue, oldest, limit))
 
     soak = [(t, rss) for t, phase, rss, *_ in rows if phase == "soak"]
     if len(soak) >= 2:
         # Least-squares slope of RSS over the soak, and the mean of its first
         # and last quarter: one high sample at either end does not decide it.
         n = len(soak)
-        mt = sum(t for t, _ in soak) / n
-        mr = sum(r for _, r in soak) / n
-        var = sum((t - mt) ** 2 for t, _ in soak)
-        slope = sum((t - mt) * (r - mr) for t, r in soak) / var if var else 0.0
+        slope = least_squares_slope(soak)
+        # The heap grows to its working set in the first minutes (pools,
+        # caches, buffers); a leak keeps growing after that. The second half's
+        # slope tells them apart.
+        second = soak[n // 2:]
+        print("rss_second_half_slope_mib_per_min=%.2f" % (least_squares_slope(second) * 60 / 1024 if len(second) >= 2 else 0.0))
+        print("rss_half_time_mib=%.1f" % (second[0][1] / 1024))
         q = max(1, n // 4)
         first = sum(r for _, r in soak[:q]) / q
         last = sum(r for _, r in soak[-q:]) / q
