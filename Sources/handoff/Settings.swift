@@ -57,9 +57,14 @@ struct Settings {
         rateLimit = RateLimit(ratePerSecond: max(rate, 0.001), capacity: max(burst, 1))
         logLevel = reader.string(forKey: "log.level").flatMap(Logger.Level.init(rawValue:)) ?? .info
         smtp = try Self.smtp(reader)
-        databasePoolSize = reader.int(forKey: "handoff.database.pool.size", default: DatabaseURL.defaultPoolSize)
-        guard (1...1_000).contains(databasePoolSize) else {
-            throw ValidationError("HANDOFF_DATABASE_POOL_SIZE must be between 1 and 1000, not \(databasePoolSize).")
+        // Read as text: a value that is not a number is refused, not replaced by the default.
+        if let text = reader.string(forKey: "handoff.database.pool.size"), !text.isEmpty {
+            guard let size = Int(text), (1...1_000).contains(size) else {
+                throw ValidationError("HANDOFF_DATABASE_POOL_SIZE must be a whole number from 1 to 1000, not '\(text)'.")
+            }
+            databasePoolSize = size
+        } else {
+            databasePoolSize = DatabaseURL.defaultPoolSize
         }
     }
 
