@@ -52,12 +52,20 @@ extension LeadStore {
     }
 
     /// Newest first; the cursor is the last id of the previous page.
+    ///
+    /// The page is chosen first and only its rows are turned into JSON. When
+    /// the planner misjudges a filter (a `created_after` of the last minute,
+    /// while the statistics are a minute old, looks like a handful of rows),
+    /// it takes every matching row and sorts; building JSON for all of them
+    /// cost 130 ms for 15,000 rows, choosing first costs 18 ms (bench/soak,
+    /// where those lists stalled the workers once a minute).
     public func list(tenantID: UUID, filter: LeadFilter, page: PageRequest) async throws -> (leads: [LeadSnapshot], next: String?) {
         let rows: [LeadSnapshot] = try await database.tenant(tenantID) { connection in
             var leads: [LeadSnapshot] = []
             let rows = try await connection.query(
                 """
-                SELECT \(unescaped: LeadSQL.json)::text FROM leads l
+                SELECT \(unescaped: LeadSQL.json)::text FROM (
+                SELECT * FROM leads l
                 WHERE l.tenant_id = \(tenantID)
                   AND (\(page.after)::uuid IS NULL OR l.id < \(page.after))
                   AND (\(filter.status)::text IS NULL OR l.status = \(filter.status))
@@ -67,6 +75,8 @@ extension LeadStore {
                   AND (\(filter.createdAfter)::timestamptz IS NULL OR l.created_at >= \(filter.createdAfter))
                   AND (\(filter.createdBefore)::timestamptz IS NULL OR l.created_at < \(filter.createdBefore))
                 ORDER BY l.id DESC LIMIT \(page.limit + 1)
+                ) l
+                ORDER BY l.id DESC
                 """,
                 logger: database.logger
             )
