@@ -135,12 +135,18 @@ public struct ConfigurationStore: Sendable {
 
     // MARK: - Inside a transaction
 
+    /// `lock`: FOR NO KEY UPDATE, the lock the UPDATE itself takes. Not FOR
+    /// UPDATE: that one also waits for (and blocks) the KEY SHARE locks the
+    /// foreign-key checks of every intake take on its owner, funnel, policy
+    /// and channels. bench/soak caught the cycle it closed: a PATCH on an
+    /// owner waiting for a response's check on that owner, the response
+    /// waiting for an intake's owner-load slot, the intake waiting for the PATCH.
     func fetch<Record: ConfigRecord>(
         _ type: Record.Type, id: UUID, tenantID: UUID, lock: Bool, on connection: PostgresConnection
     ) async throws -> Record? {
         let table = ConfigTable.of(Record.kind)
         let query = PostgresQuery(
-            unsafeSQL: "SELECT (\(table.json))::text FROM \(table.table) r WHERE r.tenant_id = $1 AND r.id = $2\(lock ? " FOR UPDATE" : "")",
+            unsafeSQL: "SELECT (\(table.json))::text FROM \(table.table) r WHERE r.tenant_id = $1 AND r.id = $2\(lock ? " FOR NO KEY UPDATE" : "")",
             binds: try binds(tenantID, id)
         )
         let rows: [Record] = try await decodeRows(connection.query(query, logger: database.logger))

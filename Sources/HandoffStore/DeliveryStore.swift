@@ -332,7 +332,7 @@ public struct DeliveryStore: Sendable {
         try await database.tenant(tenantID) { connection in
             var current: String?
             for try await (status,) in try await connection.query(
-                "SELECT status FROM deliveries WHERE tenant_id = \(tenantID) AND id = \(id) FOR UPDATE",
+                "SELECT status FROM deliveries WHERE tenant_id = \(tenantID) AND id = \(id) FOR NO KEY UPDATE",
                 logger: database.logger
             ).decode((String,).self) {
                 current = status

@@ -98,7 +98,9 @@ extension LeadStore {
 
     func lockLead(_ id: UUID, tenantID: UUID, on connection: PostgresConnection) async throws -> LeadSnapshot? {
         let rows = try await connection.query(
-            "SELECT \(unescaped: LeadSQL.json)::text FROM leads l WHERE l.tenant_id = \(tenantID) AND l.id = \(id) FOR UPDATE",
+            // NO KEY: the lead's id never changes, and the FK checks of rows that
+            // refer to it (timers, responses) need not wait for it.
+            "SELECT \(unescaped: LeadSQL.json)::text FROM leads l WHERE l.tenant_id = \(tenantID) AND l.id = \(id) FOR NO KEY UPDATE",
             logger: database.logger
         )
         for try await json in rows.decode(String.self) {
