@@ -73,10 +73,19 @@ public struct Database: Sendable {
     private func transaction<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await client.withConnection(acquiring: acquisition) { [logger] connection in
-            try await connection.abandoningLostQueries {
-                try await connection.transaction(logger: logger, body)
-            }
+        try await withConnection { [logger] connection in
+            try await connection.transaction(logger: logger, body)
+        }
+    }
+
+    /// Every use of the pool goes through here: a lease bounded by
+    /// `acquisition`, and work that is given up on when its connection closes
+    /// under it (`abandoningLostQueries`).
+    private func withConnection<Result: Sendable>(
+        _ work: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await client.withConnection(acquiring: acquisition) { connection in
+            try await connection.abandoningLostQueries { try await work(connection) }
         }
     }
 
@@ -87,17 +96,15 @@ public struct Database: Sendable {
     /// (see `withConnection(acquiring:_:)`); either would stop the caller's loop.
     public func notify(_ channels: [String]) async throws {
         guard !channels.isEmpty else { return }
-        try await client.withConnection(acquiring: acquisition) { [logger] connection in
-            try await connection.abandoningLostQueries {
-                _ = try await connection.query("SELECT pg_notify(c, '') FROM unnest(\(channels)::text[]) AS c", logger: logger)
-            }
+        try await withConnection { [logger] connection in
+            _ = try await connection.query("SELECT pg_notify(c, '') FROM unnest(\(channels)::text[]) AS c", logger: logger)
         }
     }
 
     /// Whether the database answers at all (a connection leased as `acquisition` allows).
     public func ping() async -> Bool {
         do {
-            try await client.withConnection(acquiring: acquisition) { connection in
+            try await withConnection { [logger] connection in
                 _ = try await connection.query("SELECT 1", logger: logger)
             }
             return true

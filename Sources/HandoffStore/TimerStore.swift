@@ -233,7 +233,6 @@ public struct TimerStore: Sendable {
         return result
     }
 
-
     /// A restarted clock, per lead (escalations only); the lead and the
     /// events are written for the whole batch by `save` and `insert`.
     private func write(_ plan: TimerFiringPlan, tenantID: UUID, now: Date, on connection: PostgresConnection) async throws {

@@ -78,10 +78,10 @@ extension ServiceGroupConfiguration {
     /// Database waits are bounded (a lease gives up after a second without a
     /// connection, see `Database`), so this normally takes about a second even
     /// while the database is down. As a backstop, graceful shutdown escalates to
-    /// cancellation after 10 s and cancellation to a crash after 5 s more: a
-    /// query postgres-nio lost (written to a connection the server had just
-    /// closed; it is never answered) would otherwise keep the process alive
-    /// forever.
+    /// cancellation after 10 s and cancellation to a crash after 5 s more, so
+    /// that anything still unbounded (a service that ignores both) cannot keep
+    /// the process alive forever. Queries postgres-nio loses are already given
+    /// up on by `Database` after a second.
     static func stoppingWithin(services: [any Service], logger: Logger) -> ServiceGroupConfiguration {
         var configuration = ServiceGroupConfiguration(
             services: services.map { ServiceConfiguration(service: $0) },
