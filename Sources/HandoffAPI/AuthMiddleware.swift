@@ -69,7 +69,7 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw Problem.unauthorized("The Authorization header must be Bearer <key>.")
         }
-        let presented = parts[1].trimmingCharacters(in: .whitespaces)
+        let presented = parts[1].trimmingWhitespace()
         if constantTimeEquals(Data(SHA256.hash(data: Data(presented.utf8))), operatorKeyHash) {
             return .operatorKey
         }

@@ -31,7 +31,7 @@ public struct Validator: Sendable {
             fail(field, "is required")
             return nil
         }
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = value.trimmingWhitespace()
         if trimmed.isEmpty {
             fail(field, "must not be blank")
             return nil

@@ -52,6 +52,21 @@ struct IdentifierTests {
         // 1_800_000_000_000 ms = 0x01A3185C5000
         #expect(text.hasPrefix("01a3185c-5000"))
     }
+
+    @Test("the 74 random bits come from two draws of the generator, each byte of them used")
+    func randomBits() {
+        struct Fixed: RandomNumberGenerator {
+            var words: [UInt64] = [0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210]
+            mutating func next() -> UInt64 { words.removeFirst() }
+        }
+        var generator = Fixed()
+        let id = UUID.v7(at: Date(timeIntervalSince1970: 1_800_000_000), using: &generator)
+        #expect(generator.words.isEmpty)
+        // The time 01a3185c5000 over the first word's six high bytes; version 7
+        // over 0xCD's low nibble; 0xEF; the variant over 0xFE's low six bits;
+        // then the second word's other seven bytes.
+        #expect(id.uuidString.lowercased() == "01a3185c-5000-7def-bedc-ba9876543210")
+    }
 }
 
 @Suite struct UUIDv7OrderTests {

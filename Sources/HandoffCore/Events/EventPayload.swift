@@ -218,7 +218,7 @@ public struct LeadSnapshot: Codable, Sendable, Equatable {
 
     /// How people refer to the lead: the name when given, else the email.
     public var displayName: String {
-        if let name, !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return name }
+        if let name, !name.trimmingWhitespace().isEmpty { return name }
         return email
     }
 }

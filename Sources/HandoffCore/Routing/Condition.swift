@@ -25,7 +25,7 @@ public enum ConditionField: Sendable, Hashable, Codable, CustomStringConvertible
     private static func key(_ text: String, after prefix: String) -> String? {
         guard text.hasPrefix(prefix) else { return nil }
         let key = String(text.dropFirst(prefix.count))
-        let blank = key.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        let blank = key.trimmingWhitespace().isEmpty
         return blank || key.count > maxKeyLength ? nil : key
     }
 
@@ -189,7 +189,7 @@ enum ConditionValue {
         case .number(let number):
             return number.isFinite ? number : nil
         case .string(let text):
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = text.trimmingWhitespace()
             guard isDecimal(trimmed), let number = Double(trimmed), number.isFinite else { return nil }
             return number
         default:
@@ -198,7 +198,7 @@ enum ConditionValue {
     }
 
     static func normalized(_ text: String) -> String {
-        text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        text.trimmingWhitespace().lowercased()
     }
 
     static func scalarText(_ value: JSONValue) -> String? {
