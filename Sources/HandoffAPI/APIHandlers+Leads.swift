@@ -14,7 +14,7 @@ extension APIHandlers {
             }
         }
         if !plan.timers.isEmpty || !plan.deliveries.isEmpty { outbox.raise() }
-        return .created(.init(body: .json(try wire(plan.lead))))
+        return .created(.init(body: .json(try .init(plan.lead))))
     }
 
     func simulateRouting(_ input: Operations.SimulateRouting.Input) async throws -> Operations.SimulateRouting.Output {
@@ -47,7 +47,7 @@ extension APIHandlers {
             createdAfter: query.createdAfter, createdBefore: query.createdBefore
         )
         let (rows, next) = try await leads.list(tenantID: tenantID, filter: filter, page: page)
-        return .ok(.init(body: .json(.init(data: try rows.map { try wire($0) }, nextCursor: .init(next)))))
+        return .ok(.init(body: .json(.init(data: try rows.map { try Components.Schemas.Lead($0) }, nextCursor: .init(next)))))
     }
 
     func getLead(_ input: Operations.GetLead.Input) async throws -> Operations.GetLead.Output {
@@ -55,7 +55,7 @@ extension APIHandlers {
         let id = try UUID(pathID: input.path.id, resource: "lead")
         guard let detail = try await leads.get(id, tenantID: tenantID) else { throw Problem.notFound("lead") }
         return .ok(.init(body: .json(.init(
-            value1: try wire(detail.lead),
+            value1: try .init(detail.lead),
             value2: .init(
                 timeline: try detail.timeline.map { try wire($0) },
                 routing: try wire(detail.routing ?? RoutingRecord(ruleID: nil, strategy: nil, trace: []))
@@ -79,7 +79,7 @@ extension APIHandlers {
         }
         guard let lead else { throw Problem.notFound("lead") }
         outbox.raise()
-        return .created(.init(body: .json(try wire(lead))))
+        return .created(.init(body: .json(try .init(lead))))
     }
 
     func reassignLead(_ input: Operations.ReassignLead.Input) async throws -> Operations.ReassignLead.Output {
@@ -95,7 +95,7 @@ extension APIHandlers {
         }
         guard let lead else { throw Problem.notFound("lead") }
         outbox.raise()
-        return .ok(.init(body: .json(try wire(lead))))
+        return .ok(.init(body: .json(try .init(lead))))
     }
 
     func listEvents(_ input: Operations.ListEvents.Input) async throws -> Operations.ListEvents.Output {

@@ -31,15 +31,11 @@ public enum WireJSON {
     /// clients, so every quoted UUID literal is lowercased.
     static func lowercasingUUIDs(_ data: Data) -> Data {
         var bytes = [UInt8](data)
-        let hex: (UInt8) -> Bool = { (48...57).contains($0) || (65...70).contains($0) || (97...102).contains($0) }
         var index = 0
         while index + 37 < bytes.count {
             if bytes[index] == UInt8(ascii: "\""), bytes[index + 37] == UInt8(ascii: "\"") {
                 let body = index + 1
-                let isUUID = (0..<36).allSatisfy { offset in
-                    [8, 13, 18, 23].contains(offset) ? bytes[body + offset] == UInt8(ascii: "-") : hex(bytes[body + offset])
-                }
-                if isUUID {
+                if isUUID(bytes[body..<body + 36]) {
                     for offset in 0..<36 where (65...70).contains(bytes[body + offset]) { bytes[body + offset] += 32 }
                     index += 38
                     continue
@@ -48,5 +44,21 @@ public enum WireJSON {
             index += 1
         }
         return Data(bytes)
+    }
+
+    /// A JSON string as `encode` writes it: lowercased when it is a UUID literal.
+    public static func lowercasingUUID(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        return bytes.count == 36 && isUUID(bytes[...]) ? text.lowercased() : text
+    }
+
+    /// Whether 36 bytes spell a UUID: hex digits in either case, hyphens at 8, 13, 18 and 23.
+    private static func isUUID(_ text: ArraySlice<UInt8>) -> Bool {
+        zip(0..., text).allSatisfy { offset, byte in
+            switch offset {
+            case 8, 13, 18, 23: byte == UInt8(ascii: "-")
+            default: (48...57).contains(byte) || (65...70).contains(byte) || (97...102).contains(byte)
+            }
+        }
     }
 }

@@ -1,0 +1,56 @@
+import Foundation
+import HandoffCore
+import HandoffOpenAPI
+import OpenAPIRuntime
+
+// A lead on the wire, mapped field by field. Every other record goes through
+// `wire(_:)` (encode Core's value to JSON, decode the generated type from it);
+// a lead is what intake answers with, and that round trip through JSON was
+// 4–5 % of the API's CPU per lead. `LeadWireTests` holds both ways equal.
+
+extension Components.Schemas.Lead {
+    init(_ lead: LeadSnapshot) throws {
+        self.init(
+            id: lead.id.apiString, funnelId: lead.funnelID.apiString, externalId: .init(lead.externalID),
+            email: lead.email, name: .init(lead.name), phone: .init(lead.phone), score: lead.score,
+            answers: .init(additionalProperties: try OpenAPIObjectContainer(lead.answers)),
+            attributes: .init(additionalProperties: try OpenAPIObjectContainer(lead.attributes)),
+            status: Components.Schemas.LeadStatus(rawValue: lead.status.rawValue)!,
+            ownerId: .init(lead.ownerID?.apiString), sla: .init(lead.sla), createdAt: lead.createdAt
+        )
+    }
+}
+
+extension Components.Schemas.Sla {
+    init(_ sla: SLASnapshot) {
+        self.init(
+            policyId: .init(sla.policyID?.apiString), state: Components.Schemas.SLAState(rawValue: sla.state.rawValue)!,
+            startedAt: .init(sla.startedAt), dueAt: .init(sla.dueAt), warnedAt: .init(sla.warnedAt),
+            breachedAt: .init(sla.breachedAt), respondedAt: .init(sla.respondedAt), responseSeconds: .init(sla.responseSeconds)
+        )
+    }
+}
+
+extension OpenAPIObjectContainer {
+    /// The object as the generated decoder would read `WireJSON.encode(object)` back.
+    init(_ object: [String: JSONValue]) throws {
+        try self.init(unvalidatedValue: JSONValue.object(object).openAPIValue as? [String: (any Sendable)?] ?? [:])
+    }
+}
+
+extension JSONValue {
+    /// What OpenAPIRuntime's decoder makes of this value's JSON: a whole number
+    /// JSONEncoder writes without an exponent (below 1e16) reads back as an Int,
+    /// and a UUID literal in any case reads back lowercased (`WireJSON`).
+    fileprivate var openAPIValue: (any Sendable)? {
+        switch self {
+        case .string(let text): WireJSON.lowercasingUUID(text)
+        case .number(let number): abs(number) < 1e16 ? Int(exactly: number) ?? number : number
+        case .bool(let flag): flag
+        case .null: nil
+        case .array(let items): items.map(\.openAPIValue)
+        case .object(let members):
+            Dictionary(members.map { (WireJSON.lowercasingUUID($0.key), $0.value.openAPIValue) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+}
