@@ -11,11 +11,15 @@ import PostgresNIO
 // connection the first time it runs there and only binds and executes it after.
 //
 // Every parameter carries a cast, so its type never depends on whether the first
-// execution on a connection happened to bind NULL.
+// execution on a connection happened to bind NULL. Each names itself: the
+// protocol's default name is `String(reflecting:)` of the type, worked out
+// again for every execution.
 
 /// Each owner's open leads and each team's round-robin turn, without locks.
 struct RoutingStateStatement: PostgresPreparedStatement {
     typealias Row = (isTeam: Bool, id: UUID, value: Int64)
+
+    static let name = "handoff_routing_state"
 
     static let sql = """
         SELECT false, o.id, \(OwnerLoad.openLeads(of: "o"))::bigint FROM owners o WHERE o.tenant_id = $1::uuid
@@ -42,6 +46,8 @@ struct RoutingStateStatement: PostgresPreparedStatement {
 /// deliveries land together or not at all.
 struct InsertLeadStatement: PostgresPreparedStatement {
     typealias Row = ()
+
+    static let name = "handoff_insert_lead"
 
     static let sql = """
         WITH lead AS (

@@ -8,6 +8,8 @@ import PostgresNIO
 struct ScopeStatement: PostgresPreparedStatement {
     typealias Row = ()
 
+    static let name = "handoff_scope"  // not `String(reflecting:)` per execution, the protocol's default
+
     static let sql = """
         SELECT set_config('role', 'handoff_app', true), set_config('app.tenant_id', $1::text, true),
                set_config('app.scope', $2::text, true),
