@@ -83,7 +83,9 @@ final class LostQueryWatch: Sendable {
             defer { state.running = true }
             return (id, !state.running)
         }
-        if start { Task { await run() } }
+        // Detached: the first caller's task-local values (its request body among
+        // them) must not live as long as the watch.
+        if start { Task.detached { await self.run() } }
         return id
     }
 
