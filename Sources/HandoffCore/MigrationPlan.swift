@@ -60,6 +60,19 @@ public enum MigrationPlanError: Error, Equatable, CustomStringConvertible {
 }
 
 public enum MigrationPlan {
+    /// Earlier texts of a landed migration that are accepted as applied.
+    ///
+    /// `0001_init.sql` was edited once after it had landed (`5a47e58`,
+    /// 2026-11-26): its two role statements gained exception handlers, so that
+    /// two databases of one cluster can migrate at the same time. A database
+    /// that applied the earlier text has the same schema, roles and grants, but
+    /// refused to start with "migration 1 (init) changed after it was applied".
+    /// No other edit has landed, and none will: this list only ever records
+    /// history.
+    public static let earlierChecksums: [Int: Set<String>] = [
+        1: ["c13e8845c2f088eeb21aef0e5c957b30d19bc222794830b8717b428125b30d0c"],
+    ]
+
     /// The migrations still to apply, in order, after checking that the applied
     /// ones are exactly the first files unchanged.
     public static func pending(available: [Migration], applied: [AppliedMigration]) throws -> [Migration] {
@@ -73,7 +86,7 @@ public enum MigrationPlan {
             guard let migration = byVersion[record.version] else {
                 throw MigrationPlanError.unknownApplied(version: record.version)
             }
-            guard migration.checksum == record.checksum else {
+            guard migration.checksum == record.checksum || earlierChecksums[record.version]?.contains(record.checksum) == true else {
                 throw MigrationPlanError.edited(version: migration.version, name: migration.name)
             }
         }

@@ -58,6 +58,20 @@ struct MigrationTests {
         }
     }
 
+    @Test("a database that applied 0001's text from before its one landed edit starts, and migrates on")
+    func earlierInit() async throws {
+        try await TestDatabase.withFreshDatabase { name in
+            let migrations = try TestDatabase.migrations()
+            try await PostgresClient.withRunning(try TestDatabase.configuration(database: name), logger: TestDatabase.logger) { client in
+                let earlier = try #require(MigrationPlan.earlierChecksums[1]?.first)
+                try await client.query("UPDATE schema_migrations SET checksum = \(earlier) WHERE version = 1", logger: TestDatabase.logger)
+                let migrator = Migrator(client: client, migrations: migrations, logger: TestDatabase.logger)
+                #expect(try await migrator.pending().isEmpty)
+                #expect(try await migrator.migrate().isEmpty)
+            }
+        }
+    }
+
     @Test("a failing migration rolls back whole and is not recorded")
     func failingMigrationRollsBack() async throws {
         try await TestDatabase.withFreshDatabase { name in

@@ -29,6 +29,17 @@ struct MigrationPlanTests {
         }
     }
 
+    @Test("0001's text from before its one landed edit is accepted as applied, for 0001 only")
+    func earlierTextOfInit() throws {
+        let earlier = "c13e8845c2f088eeb21aef0e5c957b30d19bc222794830b8717b428125b30d0c"
+        #expect(try MigrationPlan.pending(available: [one, two], applied: [.init(version: 1, checksum: earlier)]) == [two])
+        #expect(throws: MigrationPlanError.edited(version: 2, name: "more")) {
+            try MigrationPlan.pending(
+                available: [one, two], applied: [.init(version: 1, checksum: one.checksum), .init(version: 2, checksum: earlier)]
+            )
+        }
+    }
+
     @Test("a database ahead of the build, and duplicate versions, are refused")
     func inconsistent() {
         #expect(throws: MigrationPlanError.unknownApplied(version: 3)) {
