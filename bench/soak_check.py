@@ -94,8 +94,6 @@ def samples(path):
     with open(path) as f:
         for line in f:
             parts = line.split()
-            if len(parts) == 6:
-                parts.append("?")
             if len(parts) != 7:
                 continue
             t, phase, rss, due, overdue, oldest, limit = parts

@@ -34,7 +34,7 @@ extension Components.Schemas.Sla {
 extension OpenAPIObjectContainer {
     /// The object as the generated decoder would read `WireJSON.encode(object)` back.
     init(_ object: [String: JSONValue]) throws {
-        try self.init(unvalidatedValue: JSONValue.object(object).openAPIValue as? [String: (any Sendable)?] ?? [:])
+        try self.init(unvalidatedValue: JSONValue.openAPIObject(object))
     }
 }
 
@@ -49,8 +49,12 @@ extension JSONValue {
         case .bool(let flag): flag
         case .null: nil
         case .array(let items): items.map(\.openAPIValue)
-        case .object(let members):
-            Dictionary(members.map { (WireJSON.lowercasingUUID($0.key), $0.value.openAPIValue) }, uniquingKeysWith: { first, _ in first })
+        case .object(let members): Self.openAPIObject(members)
         }
+    }
+
+    /// Keys are strings too: a UUID literal among them reads back lowercased.
+    fileprivate static func openAPIObject(_ members: [String: JSONValue]) -> [String: (any Sendable)?] {
+        Dictionary(members.map { (WireJSON.lowercasingUUID($0.key), $0.value.openAPIValue) }, uniquingKeysWith: { first, _ in first })
     }
 }

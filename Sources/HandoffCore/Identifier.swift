@@ -40,8 +40,7 @@ extension UUID {
         let millis = UInt64(max(0, (instant.timeIntervalSince1970 * 1000).rounded(.down)))
         // Two draws of 64 bits, not sixteen of 8: each draw of the system
         // generator is a getrandom(2) call, and intake makes six ids per lead.
-        let high = generator.next(), low = generator.next()
-        var bytes = (0..<16).map { index in UInt8(truncatingIfNeeded: (index < 8 ? high : low) >> (8 * UInt64(7 - index % 8))) }
+        var bytes = withUnsafeBytes(of: (generator.next().bigEndian, generator.next().bigEndian)) { Array($0) }
         for index in 0..<6 {
             bytes[index] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - UInt64(index))))
         }

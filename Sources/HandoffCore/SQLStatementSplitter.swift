@@ -9,7 +9,7 @@ public enum SQLStatementSplitter {
         var index = 0
 
         func flush() {
-            let text = String(current).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(current).trimmingWhitespace()
             if !isOnlyComments(text) { statements.append(text) }
             current = String.UnicodeScalarView()
         }

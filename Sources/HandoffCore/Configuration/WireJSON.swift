@@ -48,12 +48,11 @@ public enum WireJSON {
 
     /// A JSON string as `encode` writes it: lowercased when it is a UUID literal.
     public static func lowercasingUUID(_ text: String) -> String {
-        let bytes = Array(text.utf8)
-        return bytes.count == 36 && isUUID(bytes[...]) ? text.lowercased() : text
+        text.utf8.count == 36 && isUUID(text.utf8) ? text.lowercased() : text
     }
 
     /// Whether 36 bytes spell a UUID: hex digits in either case, hyphens at 8, 13, 18 and 23.
-    private static func isUUID(_ text: ArraySlice<UInt8>) -> Bool {
+    private static func isUUID(_ text: some Collection<UInt8>) -> Bool {
         zip(0..., text).allSatisfy { offset, byte in
             switch offset {
             case 8, 13, 18, 23: byte == UInt8(ascii: "-")
