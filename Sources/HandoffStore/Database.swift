@@ -81,7 +81,7 @@ public struct Database: Sendable {
     /// Every use of the pool goes through here: a lease bounded by
     /// `acquisition`, and work that is given up on when its connection closes
     /// under it (`abandoningLostQueries`).
-    private func withConnection<Result: Sendable>(
+    func withConnection<Result: Sendable>(
         _ work: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await client.withConnection(acquiring: acquisition) { connection in

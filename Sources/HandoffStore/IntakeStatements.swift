@@ -15,16 +15,14 @@ import PostgresNIO
 // protocol's default name is `String(reflecting:)` of the type, worked out
 // again for every execution.
 
-/// Each owner's open leads and each team's round-robin turn, without locks.
-struct RoutingStateStatement: PostgresPreparedStatement {
+/// Each owner's open leads and each team's round-robin turn, without locks
+/// (`handoff_routing_state`, which scopes itself to the tenant).
+struct RoutingStateStatement: SelfScopedStatement {
     typealias Row = (isTeam: Bool, id: UUID, value: Int64)
 
     static let name = "handoff_routing_state"
 
-    static let sql = """
-        SELECT false, o.id, \(OwnerLoad.openLeads(of: "o"))::bigint FROM owners o WHERE o.tenant_id = $1::uuid
-        UNION ALL SELECT true, team_id, turns FROM team_rotation WHERE tenant_id = $1::uuid
-        """
+    static let sql = "SELECT is_team, id, value FROM handoff_routing_state($1::uuid)"
 
     var tenantID: UUID
 
@@ -40,37 +38,25 @@ struct RoutingStateStatement: PostgresPreparedStatement {
     }
 }
 
-/// A planned lead and everything that hangs off it, in one statement:
-/// data-modifying CTEs share a snapshot and their foreign keys are checked at
-/// its end, so the lead, its owner's open-lead count, its timers, events and
-/// deliveries land together or not at all.
-struct InsertLeadStatement: PostgresPreparedStatement {
+/// A planned lead and everything that hangs off it — lead, owner load, timers,
+/// events, deliveries — in one statement that scopes itself to the tenant and
+/// commits all of it or none before it completes (the procedure
+/// `handoff_intake_lead`).
+struct InsertLeadStatement: SelfScopedStatement {
     typealias Row = ()
 
     static let name = "handoff_insert_lead"
 
     static let sql = """
-        WITH lead AS (
-            INSERT INTO leads (tenant_id, id, funnel_id, external_id, email, name, phone, score, answers, attributes,
-                               status, owner_id, routing, sla_policy_id, sla_state, sla_started_at, sla_due_at, created_at, updated_at)
-            VALUES ($1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::text, $7::text, $8::float8, $9::jsonb, $10::jsonb,
-                    $11::text, $12::uuid, $13::jsonb, $14::uuid, $15::text, $16::timestamptz, $17::timestamptz, $18::timestamptz, $18::timestamptz)
-        ), timers AS (
-            INSERT INTO timers (tenant_id, id, lead_id, kind, step, due_at)
-            SELECT $1::uuid, t.id, $2::uuid, t.kind, NULLIF(t.step, -1), t.due_at
-            FROM unnest($19::uuid[], $20::text[], $21::int[], $22::timestamptz[]) AS t(id, kind, step, due_at)
-        ), load AS (
-            INSERT INTO owner_load AS l (tenant_id, owner_id, slot, delta)
-            SELECT $1::uuid, $23::uuid, $24::smallint, 1 WHERE $23::uuid IS NOT NULL
-            ON CONFLICT (tenant_id, owner_id, slot) DO UPDATE SET delta = l.delta + 1
-        ), events AS (
-            INSERT INTO events (tenant_id, id, type, lead_id, payload, created_at)
-            SELECT $1::uuid, e.id, e.type, $2::uuid, e.payload::jsonb, $18::timestamptz
-            FROM unnest($25::uuid[], $26::text[], $27::text[]) AS e(id, type, payload)
+        CALL handoff_intake_lead(
+            $1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::text, $7::text, $8::float8,
+            $9::jsonb, $10::jsonb, $11::text, $12::uuid, $13::jsonb,
+            $14::uuid, $15::text, $16::timestamptz, $17::timestamptz, $18::timestamptz,
+            $19::uuid[], $20::text[], $21::int[], $22::timestamptz[],
+            $23::uuid, $24::smallint,
+            $25::uuid[], $26::text[], $27::text[],
+            $28::uuid[], $29::uuid[], $30::uuid[]
         )
-        INSERT INTO deliveries (tenant_id, id, event_id, channel_id, next_attempt_at, created_at, updated_at)
-        SELECT $1::uuid, d.id, d.event_id, d.channel_id, $18::timestamptz, $18::timestamptz, $18::timestamptz
-        FROM unnest($28::uuid[], $29::uuid[], $30::uuid[]) AS d(id, event_id, channel_id)
         """
 
     var plan: IntakePlan

@@ -20,13 +20,17 @@ public struct LeadStore: Sendable {
     // MARK: - Intake
 
     /// Plans the lead in Core and writes all of it — lead, owner load, timers,
-    /// events, deliveries — in one transaction, committed before this returns.
+    /// events, deliveries — in one statement, committed before this returns.
     ///
-    /// A round-robin turn is taken first in its own short, non-durable
-    /// transaction: the team's counter row is locked only while the turn is
-    /// planned, never through the lead's commit, so a team's intake is not
-    /// serialized behind fsyncs, and no two leads get the same turn. A turn
-    /// whose lead then fails to commit is skipped, not reused.
+    /// Most leads need no round-robin turn: their routing state is read and the
+    /// lead written by two self-scoped statements on one connection, two round
+    /// trips in all (`sql/0005_self_scoped_intake.sql` says why that is safe).
+    ///
+    /// A round-robin turn is taken in its own short, non-durable transaction:
+    /// the team's counter row is locked only while the turn is planned, never
+    /// through the lead's commit, so a team's intake is not serialized behind
+    /// fsyncs, and no two leads get the same turn. A turn whose lead then fails
+    /// to commit is skipped, not reused.
     public func intake(
         _ submission: LeadSubmission, funnel: Funnel, configuration: TenantConfiguration,
         tenantID: UUID, now: Date
@@ -38,11 +42,8 @@ public struct LeadStore: Sendable {
                 openLeads: state.openLeads, turns: state.turns, tenantID: tenantID, now: now, newID: newID
             )
         }
-        // Most leads need no turn: read the routing state, plan and write in one
-        // transaction. A round-robin lead leaves it (only reads are rolled back)
-        // and takes its turn with the state it already read.
         enum Direct: Sendable { case written(IntakePlan), needsTurn(RoutingState, RoutingTurn) }
-        let direct: Direct = try await database.tenant(tenantID) { connection in
+        let direct: Direct = try await database.selfScoped { connection in
             let qualified = submission.score >= funnel.qualifyMinScore
             let state = qualified ? try await routingState(tenantID: tenantID, on: connection) : RoutingState()
             let planned = plan(state)
@@ -67,7 +68,7 @@ public struct LeadStore: Sendable {
             }
             return replanned
         }
-        try await database.tenant(tenantID) { connection in
+        try await database.selfScoped { connection in
             try await insert(taken, tenantID: tenantID, on: connection)
         }
         return taken
@@ -80,14 +81,14 @@ public struct LeadStore: Sendable {
 
     /// Live load per owner and the teams' turn counters; read without locks.
     public func routingState(tenantID: UUID) async throws -> RoutingState {
-        try await database.tenant(tenantID) { connection in
+        try await database.selfScoped { connection in
             try await routingState(tenantID: tenantID, on: connection)
         }
     }
 
-    func routingState(tenantID: UUID, on connection: PostgresConnection) async throws -> RoutingState {
+    private func routingState(tenantID: UUID, on connection: SelfScopedConnection) async throws -> RoutingState {
         var state = RoutingState()
-        for try await row in try await connection.execute(RoutingStateStatement(tenantID: tenantID), logger: database.logger) {
+        for try await row in try await connection.execute(RoutingStateStatement(tenantID: tenantID)) {
             if row.isTeam { state.turns[row.id] = row.value } else { state.openLeads[row.id] = Int(row.value) }
         }
         return state
@@ -106,8 +107,8 @@ public struct LeadStore: Sendable {
         return 0
     }
 
-    private func insert(_ plan: IntakePlan, tenantID: UUID, on connection: PostgresConnection) async throws {
-        _ = try await connection.execute(InsertLeadStatement(plan: plan, tenantID: tenantID), logger: database.logger)
+    private func insert(_ plan: IntakePlan, tenantID: UUID, on connection: SelfScopedConnection) async throws {
+        _ = try await connection.execute(InsertLeadStatement(plan: plan, tenantID: tenantID))
     }
 }
 
