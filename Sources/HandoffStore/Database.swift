@@ -2,8 +2,10 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// The one way the service touches tenant data: a transaction that runs as the
-/// restricted role `handoff_app` with Row Level Security naming its tenant.
+/// How the service touches tenant data: a transaction that runs as the
+/// restricted role `handoff_app` with Row Level Security naming its tenant, or
+/// (for the intake's two statements, see `selfScoped`) a statement that makes
+/// the same switch itself, for its own transaction.
 ///
 /// The role switch happens inside the transaction, so it holds whatever role
 /// DATABASE_URL names (a superuser bypasses RLS, handoff_app cannot), and it

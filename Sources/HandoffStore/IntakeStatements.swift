@@ -8,7 +8,9 @@ import PostgresNIO
 // executing it: `bench/intake.sql` under pgbench took 1.50 ms of Postgres CPU
 // per lead sent as unnamed statements (parse, plan, execute each time) and
 // 0.80 ms prepared. PostgresNIO prepares a `PostgresPreparedStatement` on a
-// connection the first time it runs there and only binds and executes it after.
+// connection the first time it runs there and only binds and executes it after;
+// the statements inside `handoff_routing_state` and `handoff_intake_lead`
+// (sql/0005) are planned once per connection too, by PL/pgSQL's plan cache.
 //
 // Every parameter carries a cast, so its type never depends on whether the first
 // execution on a connection happened to bind NULL. Each names itself: the

@@ -42,6 +42,8 @@ public struct LeadStore: Sendable {
                 openLeads: state.openLeads, turns: state.turns, tenantID: tenantID, now: now, newID: newID
             )
         }
+        // A lead that needs a turn is not written here: it takes its turn
+        // below, with the state it has already read.
         enum Direct: Sendable { case written(IntakePlan), needsTurn(RoutingState, RoutingTurn) }
         let direct: Direct = try await database.selfScoped { connection in
             let qualified = submission.score >= funnel.qualifyMinScore
