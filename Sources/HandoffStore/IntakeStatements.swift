@@ -79,7 +79,7 @@ struct InsertLeadStatement: SelfScopedStatement {
         b.append(try Self.json(lead.attributes))                      // $10
         b.append(lead.status.rawValue)                                // $11
         b.append(lead.ownerID)                                        // $12
-        b.append(try plan.routing.map { String(decoding: try WireJSON.encode(RoutingRecord($0)), as: UTF8.self) })  // $13
+        b.append(plan.routing.map { RoutingRecord($0).json() })      // $13
         b.append(lead.sla.policyID)                                   // $14
         b.append(lead.sla.state.rawValue)                             // $15
         b.append(lead.sla.startedAt)                                  // $16
@@ -102,7 +102,10 @@ struct InsertLeadStatement: SelfScopedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> Row {}
 
+    /// As `WireJSON.encode` writes it (UUID literals lowercased), without Codable.
     private static func json(_ value: [String: JSONValue]) throws -> String {
-        String(decoding: try WireJSON.encode(value), as: UTF8.self)
+        var writer = JSONWriter(lowercasingUUIDs: true)
+        try writer.object(value)
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }

@@ -136,4 +136,19 @@ public struct RoutingRecord: Codable, Sendable, Equatable {
         self.strategy = decision.usedFallback ? "fallback" : decision.strategy
         self.trace = decision.trace
     }
+
+    /// What `WireJSON.encode(self)` gives (nil fields left out), for every lead's
+    /// row without Codable's cost; `RoutingRecordTests` hold the two equal.
+    func json() -> String {
+        var writer = JSONWriter(lowercasingUUIDs: true, capacity: 1024)
+        writer.beginObject()
+        if let ruleID { writer.key("rule_id"); writer.id(ruleID) }
+        if let strategy { writer.key("strategy"); writer.string(strategy) }
+        writer.key("trace")
+        writer.beginArray()
+        for line in trace { writer.string(line) }
+        writer.endArray()
+        writer.endObject()
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
 }

@@ -89,6 +89,38 @@ struct EventPayloadTests {
         #expect(String(decoding: bytes, as: UTF8.self).contains("\"responded_at\":\"2026-11-26T09:03:12.123Z\""))
     }
 
+    @Test("the stored bytes are JSONEncoder's bytes of the Codable form, every optional set and unset")
+    func writtenAsCodableEncodes() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var answered = DeliveryFixtures.sla(.met)
+        answered.warnedAt = Date(timeIntervalSince1970: 1_795_683_840.5)
+        answered.breachedAt = Date(timeIntervalSince1970: 1_795_683_900)
+        answered.respondedAt = Date(timeIntervalSince1970: 1_795_683_792.123)
+        answered.responseSeconds = 192
+        var bare = DeliveryFixtures.lead(answers: [:], owner: nil, sla: SLASnapshot(policyID: nil, state: .none))
+        (bare.externalID, bare.name, bare.phone, bare.attributes, bare.score) = (nil, nil, nil, [:], -0.5)
+        let nested = DeliveryFixtures.lead(answers: [
+            "Q10": ["a": [1.5, .null, ["b": "\"quoted\"\n"]]], "q2": 1e20, "_": [], "ID": .string(UUID().uuidString),
+        ])
+        let events = [
+            DeliveryFixtures.event(),
+            DeliveryFixtures.event(.leadUnassigned, lead: bare, owner: nil),
+            DeliveryFixtures.event(.leadAssigned, lead: nested, owner: OwnerSnapshot(id: UUID(), name: "B", email: "b@c.d", phone: "+1", timezone: "UTC")),
+            DeliveryFixtures.event(
+                .leadEscalated,
+                escalation: EscalationDetail(step: 2, action: .reassign, fromOwnerID: UUID(), toOwnerID: DeliveryFixtures.ownerID),
+                late: true, lateByMs: 1_500
+            ),
+            DeliveryFixtures.event(.leadEscalated, escalation: EscalationDetail(step: 1, action: .notify), late: false, lateByMs: 0),
+            DeliveryFixtures.event(.leadResponded, lead: DeliveryFixtures.lead(sla: answered)),
+        ]
+        for event in events {
+            let written = try event.encodedJSON()
+            #expect(written == Array(try encoder.encode(event)), "\(String(decoding: written, as: UTF8.self))")
+        }
+    }
+
     @Test("the event type names are the contract's")
     func typeNames() {
         #expect(EventType.allCases.map(\.rawValue) == [

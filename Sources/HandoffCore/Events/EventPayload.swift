@@ -17,7 +17,8 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
 /// is present as an explicit `null` (clients index by key and must not have to
 /// guess whether a missing key means null), ids are lowercase like the
 /// database's, and timestamps are RFC 3339 with milliseconds whatever encoder
-/// is used.
+/// is used. The stored payload is written straight to bytes, the same way
+/// (`encodedJSON()`, EventPayload+JSON.swift).
 public struct HandoffEvent: Codable, Sendable, Equatable {
     public var id: UUID
     public var type: EventType
@@ -57,22 +58,7 @@ public struct HandoffEvent: Codable, Sendable, Equatable {
         data = try container.decode(EventData.self, forKey: .data)
     }
 
-    /// Configured once: building a JSONEncoder per delivery is measurable at
-    /// 100,000 clocks. Sorted keys make the body, and so its signature, the
-    /// same bytes on every retry of the same event.
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
     private static let decoder = JSONDecoder()
-
-    /// The exact bytes a webhook POSTs and signs. Throws only for a number
-    /// JSON cannot carry (NaN or infinity in an answer or the score).
-    public func encodedJSON() throws -> [UInt8] {
-        Array(try Self.encoder.encode(self))
-    }
 
     public static func decode(from json: some Collection<UInt8>) throws -> HandoffEvent {
         try decoder.decode(HandoffEvent.self, from: Data(json))
