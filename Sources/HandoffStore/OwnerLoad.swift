@@ -14,6 +14,7 @@ enum OwnerLoad {
     static func randomSlot() -> Int16 { Int16.random(in: 0..<Int16(slots)) }
 
     /// SQL for the open leads of the owner row `alias` (never negative).
+    /// `handoff_routing_state` (sql/0005) sums the slots the same way, for intake.
     static func openLeads(of alias: String) -> String {
         "(SELECT greatest(coalesce(sum(l.delta), 0), 0) FROM owner_load l WHERE l.tenant_id = \(alias).tenant_id AND l.owner_id = \(alias).id)"
     }
