@@ -15,6 +15,10 @@ public struct Owner: ConfigRecord {
     public var maxOpenLeads: Int?
     public var awayUntil: Date?
     public var calendarID: UUID?
+    /// Far above any person's desk; below the column's 32-bit range, which
+    /// answered a larger value with a 500 (found by scripts/fuzz).
+    public static let maxOpenLeadsLimit = 1_000_000
+
     /// Maintained by intake and responses; read-only through the API.
     public var openLeads: Int
     public var createdAt: Date
@@ -71,7 +75,9 @@ extension Owner {
             }
         }
         let maxOpenLeads = v.optional(input.maxOpenLeads, current: existing?.maxOpenLeads)
-        if let maxOpenLeads { v.check(maxOpenLeads > 0, "max_open_leads", "must be at least 1") }
+        if let maxOpenLeads {
+            v.check((1...maxOpenLeadsLimit).contains(maxOpenLeads), "max_open_leads", "must be between 1 and \(maxOpenLeadsLimit)")
+        }
         let active = v.defaulted(input.active, current: existing?.active, default: true, "active")
         guard let name, let email, v.isValid else { return .failure(ValidationFailure(errors: v.errors)) }
         return .success(Owner(

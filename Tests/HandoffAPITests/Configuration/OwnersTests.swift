@@ -141,6 +141,8 @@ struct OwnersTests {
                 (["territories": ["DE", "AT", String(repeating: "x", count: 65)]], "territories[2]"),
                 (["max_open_leads": 0], "max_open_leads"),
                 (["max_open_leads": -3], "max_open_leads"),
+                (["max_open_leads": 1_000_001], "max_open_leads"),
+                (["max_open_leads": 5_836_558_444], "max_open_leads"),  // past Postgres's integer: was a 500
             ]
             for (change, field) in cases {
                 var body: [String: Any] = ["name": "Ana", "email": "ana@example.com"]
@@ -155,7 +157,7 @@ struct OwnersTests {
             let fine: [[String: Any]] = [
                 ["timezone": "UTC"], ["timezone": "Asia/Kolkata"], ["timezone": "America/Argentina/Buenos_Aires"],
                 ["phone": "+1 (555) 010-9999"], ["phone": "030.1234.567"], ["email": "first.last+tag@sub.example.co.uk"],
-                ["max_open_leads": 1], ["territories": []],
+                ["max_open_leads": 1], ["max_open_leads": 1_000_000], ["territories": []],
             ]
             for change in fine {
                 var body: [String: Any] = ["name": "Ana", "email": "ana@example.com"]
