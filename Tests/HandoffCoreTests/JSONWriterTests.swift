@@ -94,7 +94,9 @@ import Testing
         case 5:
             var fields: [String: JSONValue] = [:]
             for _ in 0..<Int.random(in: 0...6, using: &random) {
-                fields[randomString(using: &random)] = randomValue(depth: depth + 1, using: &random)
+                // Now and then a key that spells a UUID: WireJSON lowercases keys too.
+                let key = Int.random(in: 0..<8, using: &random) == 0 ? UUID().uuidString : randomString(using: &random)
+                fields[key] = randomValue(depth: depth + 1, using: &random)
             }
             return .object(fields)
         default:
