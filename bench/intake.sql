@@ -5,8 +5,8 @@
 -- per connection, then only bound and executed, as the service's prepared
 -- statements are: RoutingStateStatement, InsertLeadStatement) and these -D
 -- variables taken from the configuration and the smoke lead it created:
---   :prefix    the admin key's prefix          :tenant   the tenant id
---   :funnel    the funnel id                   :policy   the SLA policy id
+--   :tenant    the tenant id                   :funnel   the funnel id
+--   :policy    the SLA policy id
 --   :owners    the 16 owner ids, '{…}'         :channel1 / :channel2  the channels
 --   :routing   the smoke lead's `routing` JSON :payload  its lead.assigned event payload
 --   :attributes / :answers                     the lead's JSON, as the API stores it

@@ -102,10 +102,7 @@ struct InsertLeadStatement: SelfScopedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> Row {}
 
-    /// As `WireJSON.encode` writes it (UUID literals lowercased), without Codable.
     private static func json(_ value: [String: JSONValue]) throws -> String {
-        var writer = JSONWriter(lowercasingUUIDs: true)
-        try writer.object(value)
-        return String(decoding: writer.bytes, as: UTF8.self)
+        String(decoding: try WireJSON.encode(value), as: UTF8.self)
     }
 }

@@ -63,7 +63,8 @@ import Testing
             #expect(plain.bytes == Array(try Self.encoder.encode(fields)))
             var wire = JSONWriter(lowercasingUUIDs: true)
             try wire.object(fields)
-            #expect(wire.bytes == Array(try WireJSON.encode(fields)))
+            // Through Codable, as `WireJSON.encode` of any other value goes.
+            #expect(wire.bytes == Array(try WireJSON.encode(JSONValue.object(fields))))
         }
     }
 

@@ -14,6 +14,15 @@ public enum WireJSON {
         return lowercasingUUIDs(try encoder.encode(value))
     }
 
+    /// The same bytes for free-form JSON (a lead's answers and attributes),
+    /// written by `JSONWriter` instead of through Codable: this runs for every
+    /// lead (`JSONWriterTests` hold the two equal).
+    public static func encode(_ object: [String: JSONValue]) throws -> Data {
+        var writer = JSONWriter(lowercasingUUIDs: true)
+        try writer.object(object)
+        return Data(writer.bytes)
+    }
+
     public static func decode<Value: Decodable>(_ type: Value.Type, from data: Data) throws -> Value {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
