@@ -207,6 +207,12 @@ struct ConditionTests {
         #expect(again == condition)
         #expect(try JSONDecoder().decode(JSONValue.self, from: Data("false".utf8)) == .bool(false))
         #expect(try JSONDecoder().decode(JSONValue.self, from: Data("0".utf8)) == .number(0))
+        #expect(try JSONDecoder().decode(JSONValue.self, from: Data("true".utf8)) == .bool(true))
+        #expect(try JSONDecoder().decode(JSONValue.self, from: Data(#""true""#.utf8)) == .string("true"))
+        #expect(try JSONDecoder().decode(JSONValue.self, from: Data(#""1""#.utf8)) == .string("1"))
+        let negativeZero = try JSONDecoder().decode(JSONValue.self, from: Data("-0".utf8))
+        guard case .number(let zero) = negativeZero else { Issue.record("-0 read as \(negativeZero)"); return }
+        #expect(zero == 0 && zero.sign == .minus)
         #expect(JSONValue.string("say \"hi\"\n").jsonText == #""say \"hi\"\n""#)
     }
 }

@@ -12,15 +12,18 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
+        // Each miss below is a thrown DecodingError, which is not cheap; strings
+        // come first because answers and attributes are mostly strings (and
+        // no JSON decoder reads a number or a boolean as one).
         if container.decodeNil() {
             self = .null
+        } else if let text = try? container.decode(String.self) {
+            self = .string(text)
         } else if let flag = try? container.decode(Bool.self) {
             // Before numbers: some decoders would read `true` as 1.
             self = .bool(flag)
         } else if let number = try? container.decode(Double.self) {
             self = .number(number)
-        } else if let text = try? container.decode(String.self) {
-            self = .string(text)
         } else if let items = try? container.decode([JSONValue].self) {
             self = .array(items)
         } else if let fields = try? container.decode([String: JSONValue].self) {
