@@ -8,6 +8,9 @@ public struct RouteTable: Sendable {
     }
 
     public let routes: [Route]
+    /// Each route's template split at `/`, nil for a `{parameter}`: split once
+    /// here, not for every route on every request.
+    private let patterns: [[Substring?]]
 
     /// Reads `paths:` from the document: path keys are indented two spaces,
     /// operations four. Our own document is written that way.
@@ -27,16 +30,19 @@ public struct RouteTable: Sendable {
             }
         }
         self.routes = routes
+        self.patterns = routes.map { route in
+            route.template.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+                segment.hasPrefix("{") && segment.hasSuffix("}") ? nil : segment
+            }
+        }
     }
 
     /// The methods allowed on a concrete path, or nil when no template matches it.
     public func allowedMethods(for path: String) -> [String]? {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        for route in routes {
-            let template = route.template.split(separator: "/", omittingEmptySubsequences: false)
-            guard template.count == segments.count else { continue }
-            let matches = zip(template, segments).allSatisfy { pattern, segment in
-                (pattern.hasPrefix("{") && pattern.hasSuffix("}") && !segment.isEmpty) || pattern == segment
+        for (route, pattern) in zip(routes, patterns) where pattern.count == segments.count {
+            let matches = zip(pattern, segments).allSatisfy { literal, segment in
+                literal.map { $0 == segment } ?? !segment.isEmpty
             }
             if matches { return route.methods }
         }

@@ -49,6 +49,9 @@ public struct APIKeySecret: Sendable, Equatable {
 
 /// Compares secrets in time that depends only on their lengths, so response
 /// timing tells an attacker nothing about how much of a guess was right.
+/// Inlinable so callers get it specialized for their collections: every
+/// authenticated request compares key hashes.
+@inlinable
 public func constantTimeEquals(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
     guard lhs.count == rhs.count else { return false }
     var difference: UInt8 = 0

@@ -134,25 +134,3 @@ struct EventPayloadTests {
         #expect(throws: (any Error).self) { try DeliveryFixtures.event(lead: lead).encodedJSON() }
     }
 }
-
-@Suite("RFC 3339 timestamps")
-struct RFC3339TimestampTests {
-    @Test("milliseconds are printed as given, where Foundation's format style would drop one", arguments: [
-        (1_795_683_900.123, "2026-11-26T09:05:00.123Z"),
-        (1_795_683_900.0, "2026-11-26T09:05:00.000Z"),
-        (1_795_683_900.9996, "2026-11-26T09:05:01.000Z"),
-        (1_795_683_900.007, "2026-11-26T09:05:00.007Z"),
-        (-0.5, "1969-12-31T23:59:59.500Z"),
-    ])
-    func format(seconds: Double, expected: String) {
-        #expect(RFC3339Timestamp.format(Date(timeIntervalSince1970: seconds)) == expected)
-    }
-
-    @Test("both fractional and whole-second forms parse")
-    func parse() throws {
-        let withFraction = try #require(RFC3339Timestamp.parse("2026-11-26T09:05:00.250Z"))
-        #expect(abs(withFraction.timeIntervalSince1970 - 1_795_683_900.25) < 0.001)
-        #expect(RFC3339Timestamp.parse("2026-11-26T09:05:00Z")?.timeIntervalSince1970 == 1_795_683_900)
-        #expect(RFC3339Timestamp.parse("yesterday") == nil)
-    }
-}

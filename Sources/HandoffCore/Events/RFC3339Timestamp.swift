@@ -12,16 +12,64 @@ public enum RFC3339Timestamp {
     private static let wholeSeconds = Date.ISO8601FormatStyle()
     private static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
+    /// Written digit by digit from the calendar date: every lead's answer,
+    /// event and routing trace carries several, and the format style's
+    /// machinery cost more than the rest of writing them. Years outside
+    /// 1583–9999 (never a lead's) go through `ISO8601FormatStyle`, whose
+    /// output the digits match everywhere else (`RFC3339TimestampTests`):
+    /// before the Gregorian reform of 1582 it counts Julian dates.
     public static func format(_ date: Date) -> String {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let (seconds, remainder) = millis.quotientAndRemainder(dividingBy: 1000)
-        // Dates before 1970 have a negative remainder; borrow a second so the
-        // fraction stays in 0...999.
-        let (wholeSecond, fraction) = remainder < 0 ? (seconds - 1, remainder + 1000) : (seconds, remainder)
+        // Floor division: a date before 1970 borrows a second, so the fraction
+        // stays in 0...999.
+        let (wholeSecond, fraction) = floorDivision(millis, 1000)
+        let (days, secondOfDay) = floorDivision(wholeSecond, 86_400)
+        let (year, month, day) = civilDate(daysSince1970: days)
+        guard (1583...9999).contains(year) else { return viaFormatStyle(wholeSecond: wholeSecond, fraction: fraction) }
+        // yyyy-MM-ddTHH:mm:ss.SSSZ, 24 bytes.
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            func write(_ value: Int64, digits: Int, at start: Int, then separator: Unicode.Scalar) {
+                var value = value
+                for position in (start..<start + digits).reversed() {
+                    buffer[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                buffer[start + digits] = UInt8(ascii: separator)
+            }
+            write(year, digits: 4, at: 0, then: "-")
+            write(month, digits: 2, at: 5, then: "-")
+            write(day, digits: 2, at: 8, then: "T")
+            write(secondOfDay / 3600, digits: 2, at: 11, then: ":")
+            write(secondOfDay / 60 % 60, digits: 2, at: 14, then: ":")
+            write(secondOfDay % 60, digits: 2, at: 17, then: ".")
+            write(fraction, digits: 3, at: 20, then: "Z")
+            return 24
+        }
+    }
+
+    /// The same text by way of `ISO8601FormatStyle`, for years the digits do not cover.
+    private static func viaFormatStyle(wholeSecond: Int64, fraction: Int64) -> String {
         let base = wholeSeconds.format(Date(timeIntervalSince1970: TimeInterval(wholeSecond)))
         let digits = String(fraction)
         let padded = String(repeating: "0", count: 3 - digits.count) + digits
         return "\(base.dropLast()).\(padded)Z"
+    }
+
+    private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
+
+    /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's
+    /// `civil_from_days`: eras of 400 years, years starting in March).
+    private static func civilDate(daysSince1970 days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let (era, dayOfEra) = floorDivision(days + 719_468, 146_097)
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// Reads RFC 3339 with or without fractional seconds; nil when it is

@@ -80,7 +80,7 @@ extension LeadSubmission {
 
         var email: String?
         if let raw = input.email {
-            let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = raw.trimmingWhitespace()
             if trimmed.isEmpty {
                 v.fail("email", "must not be blank")
             } else if FieldRules.isEmail(trimmed) {
@@ -114,7 +114,7 @@ extension LeadSubmission {
     }
 
     private static func optionalText(_ value: String?, _ field: String, maxLength: Int, into v: inout Validator) -> String? {
-        guard let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else { return nil }
+        guard let trimmed = value?.trimmingWhitespace(), !trimmed.isEmpty else { return nil }
         return v.optionalText(trimmed, field, maxLength: maxLength)
     }
 
@@ -123,7 +123,7 @@ extension LeadSubmission {
         v.check(object.count <= maxKeys, field, "must have at most \(maxKeys) keys, got \(object.count)")
         // Sorted so the same body always yields the same errors in the same order.
         for key in object.keys.sorted() {
-            if key.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            if key.trimmingWhitespace().isEmpty {
                 v.fail(field, "keys must not be blank")
             } else if key.count > maxKeyLength {
                 v.fail("\(field).\(key.prefix(40))…", "keys must be at most \(maxKeyLength) characters")
