@@ -10,7 +10,7 @@ extension APIHandlers {
     func listRoutingRules(_ input: Operations.ListRoutingRules.Input) async throws -> Operations.ListRoutingRules.Output {
         var filter: [String: Any] = [:]
         var v = Validator()
-        if let id = v.id(input.query.funnelId, "funnel_id") { filter["funnel_id"] = id.uuidString.lowercased() }
+        if let id = v.id(input.query.funnelId, "funnel_id") { filter["funnel_id"] = id.lowercasedString }
         guard v.isValid else { throw Problem.validation(v.errors) }
         let (records, next) = try await listConfig(RoutingRuleConfig.self, limit: input.query.limit, cursor: input.query.cursor, filter: filter)
         return .ok(.init(body: .json(.init(data: try records.map { try wire($0) }, nextCursor: .init(next)))))

@@ -48,5 +48,5 @@ extension Components.Schemas.Tenant {
 
 extension UUID {
     /// Ids on the wire are lowercase, as RFC 9562 prefers.
-    var apiString: String { uuidString.lowercased() }
+    var apiString: String { lowercasedString }
 }

@@ -104,7 +104,7 @@ public struct JSONWriter {
 
     /// Lowercase, as Postgres and the API print UUIDs.
     public mutating func id(_ value: UUID?) {
-        string(value.map { $0.uuidString.lowercased() })
+        string(value.map { $0.lowercasedString })
     }
 
     /// RFC 3339 with milliseconds, as everywhere in the API.
@@ -150,6 +150,12 @@ public struct JSONWriter {
     private mutating func writeString(_ text: String) {
         let text = lowercasingUUIDs ? WireJSON.lowercasingUUID(text) : text
         bytes.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copied whole, not byte by byte.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            bytes.append(contentsOf: text.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])       // \"

@@ -31,7 +31,7 @@ public struct PageRequest: Sendable, Equatable {
 
 public enum PageCursor {
     public static func encode(_ id: UUID) -> String {
-        Data(id.uuidString.lowercased().utf8).base64EncodedString()
+        Data(id.lowercasedString.utf8).base64EncodedString()
             .replacingOccurrences(of: "=", with: "")
     }
 

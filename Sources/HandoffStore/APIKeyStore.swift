@@ -85,7 +85,7 @@ public struct APIKeyStore: Sendable {
             )).first
             if key != nil {
                 // Every process's key cache forgets this tenant's keys with the commit.
-                try await connection.query("SELECT pg_notify(\(APIKeyCache.channel), \(tenantID.uuidString.lowercased()))", logger: database.logger)
+                try await connection.query("SELECT pg_notify(\(APIKeyCache.channel), \(tenantID.lowercasedString))", logger: database.logger)
             }
             return key
         }

@@ -207,7 +207,7 @@ public struct ConfigurationStore: Sendable {
     }
 
     private func announce(_ tenantID: UUID, on connection: PostgresConnection) async throws {
-        try await connection.query("SELECT pg_notify(\(Self.channel), \(tenantID.uuidString.lowercased()))", logger: database.logger)
+        try await connection.query("SELECT pg_notify(\(Self.channel), \(tenantID.lowercasedString))", logger: database.logger)
     }
 
     private func decodeRows<Record: ConfigRecord>(_ rows: PostgresRowSequence) async throws -> [Record] {

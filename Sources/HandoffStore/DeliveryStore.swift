@@ -424,5 +424,5 @@ public struct DeliveryStore: Sendable {
 
 extension UUID {
     /// Lowercase, as Postgres and the API print ids.
-    fileprivate var apiString: String { uuidString.lowercased() }
+    fileprivate var apiString: String { lowercasedString }
 }

@@ -64,7 +64,7 @@ public struct TenantStore: Sendable {
             )).first
             if tenant != nil {
                 // A suspension must reach every process's key cache with the commit.
-                try await connection.query("SELECT pg_notify(\(APIKeyCache.channel), \(id.uuidString.lowercased()))", logger: database.logger)
+                try await connection.query("SELECT pg_notify(\(APIKeyCache.channel), \(id.lowercasedString))", logger: database.logger)
             }
             return tenant
         }

@@ -67,6 +67,17 @@ struct IdentifierTests {
         // then the second word's other seven bytes.
         #expect(id.uuidString.lowercased() == "01a3185c-5000-7def-bedc-ba9876543210")
     }
+
+    @Test("lowercasedString is Foundation's uuidString, lowercased")
+    func lowercasedText() {
+        var random = SeededGenerator(state: 9562)
+        let edges = [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+                     UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255))]
+        for id in edges + (0..<2_000).map({ _ in UUID.v7(at: Date(), using: &random) }) + (0..<100).map({ _ in UUID() }) {
+            #expect(id.lowercasedString == id.uuidString.lowercased())
+        }
+        #expect(edges[1].lowercasedString == "ffffffff-ffff-ffff-ffff-ffffffffffff")
+    }
 }
 
 @Suite struct UUIDv7OrderTests {

@@ -50,7 +50,7 @@ public struct ConfigReference: Sendable, Equatable, Hashable {
 
     /// The same message whether the id is unknown or another tenant's: nothing leaks.
     public var missingError: FieldError {
-        FieldError(field: field, message: "no \(kind.noun) with id \(id.uuidString.lowercased()) in this tenant")
+        FieldError(field: field, message: "no \(kind.noun) with id \(id.lowercasedString) in this tenant")
     }
 }
 

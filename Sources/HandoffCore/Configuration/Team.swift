@@ -26,7 +26,7 @@ public struct Team: ConfigRecord {
     }
 
     public func weight(of member: UUID) -> Int {
-        weights[member.uuidString.lowercased()] ?? 1
+        weights[member.lowercasedString] ?? 1
     }
 }
 
@@ -53,10 +53,10 @@ extension Team {
         }
         // Weights of members who left the team are dropped, not kept dangling.
         var weights: [String: Int] = [:]
-        let memberKeys = Set(members.map { $0.uuidString.lowercased() })
+        let memberKeys = Set(members.map { $0.lowercasedString })
         let newWeights = input.weights.value
         for (key, weight) in v.defaulted(input.weights, current: existing?.weights, default: [:], "weights").sorted(by: { $0.key < $1.key }) {
-            let normalized = UUID(uuidString: key)?.uuidString.lowercased()
+            let normalized = UUID(uuidString: key)?.lowercasedString
             guard let normalized, memberKeys.contains(normalized) else {
                 if newWeights != nil { v.fail("weights.\(key)", "is not a member of the team") }
                 continue

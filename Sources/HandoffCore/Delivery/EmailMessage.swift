@@ -82,7 +82,7 @@ public struct EmailMessage: Sendable, Equatable {
         self.subject = subject
         self.body = body
         self.date = date
-        self.messageID = messageID ?? "<\(UUID().uuidString.lowercased())@\(from.domain)>"
+        self.messageID = messageID ?? "<\(UUID().lowercasedString)@\(from.domain)>"
     }
 
     /// The envelope recipients (RCPT TO), in order, without repeats.

@@ -80,8 +80,8 @@ public struct LeadEmailContent: Sendable, Equatable {
         if let escalation = event.data.escalation {
             lines.append("")
             var line = "Escalation step \(escalation.step): \(escalation.action.rawValue)"
-            if let from = escalation.fromOwnerID { line += ", from owner \(from.uuidString.lowercased())" }
-            if let to = escalation.toOwnerID { line += ", to owner \(to.uuidString.lowercased())" }
+            if let from = escalation.fromOwnerID { line += ", from owner \(from.lowercasedString)" }
+            if let to = escalation.toOwnerID { line += ", to owner \(to.lowercasedString)" }
             lines.append(line + ".")
         }
         if event.data.late == true {
@@ -107,7 +107,7 @@ public struct LeadEmailContent: Sendable, Equatable {
         lines += [
             "",
             "--",
-            "Lead \(lead.id.uuidString.lowercased()), event \(event.type.rawValue) \(event.id.uuidString.lowercased())"
+            "Lead \(lead.id.lowercasedString), event \(event.type.rawValue) \(event.id.lowercasedString)"
                 + " at \(RFC3339Timestamp.format(event.createdAt)).",
             "Sent by Handoff. Record your first response to stop the clock.",
         ]

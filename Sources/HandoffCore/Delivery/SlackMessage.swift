@@ -268,11 +268,11 @@ private struct SlackComposer {
             return "*Escalation step \(escalation.step):* the lead is still waiting for a first response."
         case .reassign:
             var line = "*Escalation step \(escalation.step):* reassigned"
-            if let from = escalation.fromOwnerID { line += " from owner `\(from.uuidString.lowercased())`" }
+            if let from = escalation.fromOwnerID { line += " from owner `\(from.lowercasedString)`" }
             if let owner, escalation.toOwnerID == nil || escalation.toOwnerID == owner.id {
                 line += " to \(SlackMessage.escape(owner.name, limit: 200))"
             } else if let to = escalation.toOwnerID {
-                line += " to owner `\(to.uuidString.lowercased())`"
+                line += " to owner `\(to.lowercasedString)`"
             }
             return line + "."
         }
@@ -301,12 +301,12 @@ private struct SlackComposer {
         var blocks: [SlackBlock] = chunks.enumerated().map { index, chunk in
             .section(text: index == 0 ? heading : nil, fields: chunk)
         }
-        blocks.append(.section(text: "_…and \(answers.count - shown) more answers; see lead `\(lead.id.uuidString.lowercased())` in Handoff._", fields: []))
+        blocks.append(.section(text: "_…and \(answers.count - shown) more answers; see lead `\(lead.id.lowercasedString)` in Handoff._", fields: []))
         return blocks
     }
 
     private func footerText() -> String {
-        "Lead `\(lead.id.uuidString.lowercased())` · `\(event.type.rawValue)` · event `\(event.id.uuidString.lowercased())`"
+        "Lead `\(lead.id.lowercasedString)` · `\(event.type.rawValue)` · event `\(event.id.lowercasedString)`"
     }
 
     private func fallbackText() -> String {

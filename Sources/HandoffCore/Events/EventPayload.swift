@@ -352,7 +352,7 @@ public struct EscalationDetail: Codable, Sendable, Equatable {
 extension KeyedEncodingContainer {
     /// Lowercase, as Postgres and the API print UUIDs; Foundation's default is uppercase.
     fileprivate mutating func encodeID(_ id: UUID?, forKey key: Key) throws {
-        try encode(id.map { $0.uuidString.lowercased() }, forKey: key)
+        try encode(id.map { $0.lowercasedString }, forKey: key)
     }
 
     fileprivate mutating func encodeTimestamp(_ date: Date?, forKey key: Key) throws {

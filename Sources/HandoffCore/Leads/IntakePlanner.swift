@@ -101,12 +101,12 @@ public enum IntakePlanner {
             var line = "SLA policy \(found.name) (\(source)): \(found.targetSeconds) s"
             if let calendarID = found.calendarID {
                 line += calendar == nil
-                    ? "; its calendar \(calendarID.uuidString.lowercased()) was not found, so counted on the wall clock"
+                    ? "; its calendar \(calendarID.lowercasedString) was not found, so counted on the wall clock"
                     : " of business time"
             }
             routing.trace.append(line + ", due \(RFC3339Timestamp.format(plan.dueAt))")
         } else {
-            routing.trace.append("SLA policy \(policyID.uuidString.lowercased()) (\(source)) was not found (deleted?): no clock runs for this lead")
+            routing.trace.append("SLA policy \(policyID.lowercasedString) (\(source)) was not found (deleted?): no clock runs for this lead")
         }
 
         let type: EventType = lead.ownerID == nil ? .leadUnassigned : .leadAssigned

@@ -81,7 +81,7 @@ public enum CSV {
     public static func usage(_ rows: [UsageRow]) -> String {
         var lines = ["tenant_id,tenant_name,period,metric,dimension,value"]
         for row in rows {
-            lines.append([row.tenantID.uuidString.lowercased(), row.tenantName, row.period, row.metric.rawValue, row.dimension, String(row.value)]
+            lines.append([row.tenantID.lowercasedString, row.tenantName, row.period, row.metric.rawValue, row.dimension, String(row.value)]
                 .map(field).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"

@@ -142,7 +142,7 @@ private struct Context {
             return (owner.id, nil)
         }
         guard let teamID = rule.assign.teamID, let team = teams[teamID] else {
-            let id = rule.assign.teamID?.uuidString.lowercased() ?? "?"
+            let id = rule.assign.teamID?.lowercasedString ?? "?"
             trace.nobody(rule, because: "team \(id) not found (deleted?)")
             return nil
         }
@@ -187,7 +187,8 @@ private struct Context {
             trace.nobody(rule, because: "\(field) is \(value.jsonText), not a single territory")
             return nil
         }
-        let covering = team.members.map(\.ownerID).filter { owners[$0]?.covers(territory: territory) == true }
+        let wanted = ConditionValue.normalized(territory)
+        let covering = team.members.map(\.ownerID).filter { owners[$0]?.covers(normalizedTerritory: wanted) == true }
         guard !covering.isEmpty else {
             trace.nobody(rule, because: "no member of \(RoutingTrace.name(team)) covers territory \(value.jsonText)")
             return nil
@@ -237,7 +238,7 @@ private struct Context {
             return decision(nil)
         }
         guard let owner = owners[fallbackOwnerID] else {
-            trace.note("no rule assigned the lead; fallback owner \(fallbackOwnerID.uuidString.lowercased()) was not found: the lead is unassigned")
+            trace.note("no rule assigned the lead; fallback owner \(fallbackOwnerID.lowercasedString) was not found: the lead is unassigned")
             return decision(nil)
         }
         guard owner.active else {

@@ -9,7 +9,12 @@ public struct OwnerCandidate: Sendable, Equatable, Identifiable {
     public var awayUntil: Date?
     public var maxOpenLeads: Int?
     public var openLeads: Int
-    public var territories: [String]
+    public var territories: [String] {
+        didSet { coverage = Self.coverage(territories) }
+    }
+    /// The territories as compared, normalized once per configuration rather
+    /// than for every member on every lead.
+    private var coverage: Set<String>
     /// With a calendar, the owner is skipped outside its business hours.
     public var calendar: BusinessCalendar?
 
@@ -24,6 +29,7 @@ public struct OwnerCandidate: Sendable, Equatable, Identifiable {
         self.maxOpenLeads = maxOpenLeads
         self.openLeads = openLeads
         self.territories = territories
+        self.coverage = Self.coverage(territories)
         self.calendar = calendar
     }
 
@@ -37,10 +43,15 @@ public struct OwnerCandidate: Sendable, Equatable, Identifiable {
         return nil
     }
 
-    /// Territories compare trimmed and case-insensitively, like condition strings.
-    public func covers(territory: String) -> Bool {
-        let wanted = ConditionValue.normalized(territory)
-        return territories.contains { ConditionValue.normalized($0) == wanted }
+    /// Territories compare trimmed and case-insensitively, like condition
+    /// strings: `territory` is normalized (`ConditionValue.normalized`) by the
+    /// caller, once for a whole team.
+    func covers(normalizedTerritory territory: String) -> Bool {
+        coverage.contains(territory)
+    }
+
+    private static func coverage(_ territories: [String]) -> Set<String> {
+        Set(territories.map(ConditionValue.normalized))
     }
 }
 

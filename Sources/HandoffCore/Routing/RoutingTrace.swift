@@ -50,11 +50,11 @@ public struct RoutingTrace: Sendable, Equatable {
     }
 
     static func name(_ owner: OwnerCandidate?, id: UUID) -> String {
-        owner?.name ?? "owner \(id.uuidString.lowercased())"
+        owner?.name ?? "owner \(id.lowercasedString)"
     }
 
     static func name(_ team: TeamCandidate) -> String {
-        team.name.isEmpty ? "team \(team.id.uuidString.lowercased())" : "team '\(team.name)'"
+        team.name.isEmpty ? "team \(team.id.lowercasedString)" : "team '\(team.name)'"
     }
 
     static func text(_ reason: Unavailability) -> String {

@@ -30,7 +30,7 @@ struct EmailSender: Sendable {
         let content = LeadEmailContent(event: event, now: now)
         let message = EmailMessage(
             from: configuration.from, to: recipients, subject: content.subject, body: content.body, date: now,
-            messageID: "<\(delivery.id.uuidString.lowercased())@\(configuration.from.domain)>"
+            messageID: "<\(delivery.id.lowercasedString)@\(configuration.from.domain)>"
         )
         do {
             try await client.send(message: message, via: configuration)

@@ -17,7 +17,7 @@ struct WebhookSender: Sendable {
             return .permanent("the webhook channel has no usable signing secret; rotate it with POST /v1/channels/{id}/rotate-secret")
         }
         let signature = WebhookSignature.headers(
-            id: delivery.eventID.uuidString.lowercased(), at: now, body: delivery.payload, secret: secret
+            id: delivery.eventID.lowercasedString, at: now, body: delivery.payload, secret: secret
         )
         return await http.post(url: url, headers: signature.fields, body: delivery.payload)
     }
