@@ -10,6 +10,15 @@ public struct APIKeySecret: Sendable, Equatable {
     public static let scheme = "hk_"
     public let prefix: String
     public let plaintext: String
+    /// Computed once: a request compares it with the operator key's and with
+    /// the stored one.
+    public let hash: Data
+
+    init(prefix: String, plaintext: String) {
+        self.prefix = prefix
+        self.plaintext = plaintext
+        self.hash = Self.hash(plaintext)
+    }
 
     /// A new key with 8 characters of lookup prefix and 192 bits of secret.
     public static func generate() -> APIKeySecret {
@@ -28,8 +37,6 @@ public struct APIKeySecret: Sendable, Equatable {
         guard prefix.count == 8, secret.count >= 16, presented.count <= 128 else { return nil }
         return APIKeySecret(prefix: prefix, plaintext: presented)
     }
-
-    public var hash: Data { Self.hash(plaintext) }
 
     public static func hash(_ plaintext: String) -> Data {
         Data(SHA256.hash(data: Data(plaintext.utf8)))
