@@ -12,9 +12,10 @@ public enum RFC3339Timestamp {
     private static let wholeSeconds = Date.ISO8601FormatStyle()
     private static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-    /// Written digit by digit from the calendar date: every lead's answer,
-    /// event and routing trace carries several, and the format style's
-    /// machinery cost more than the rest of writing them. Years outside
+    /// Written digit by digit from the calendar date: every lead's 201, event
+    /// and routing trace carries several, and the format style's machinery
+    /// cost more than the rest of writing them (1.7 % of the request
+    /// threads' samples on intake). Years outside
     /// 1583–9999 (never a lead's) go through `ISO8601FormatStyle`, whose
     /// output the digits match everywhere else (`RFC3339TimestampTests`):
     /// before the Gregorian reform of 1582 it counts Julian dates.

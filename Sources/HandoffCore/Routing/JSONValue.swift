@@ -12,9 +12,10 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        // Each miss below is a thrown DecodingError, which is not cheap; strings
-        // come first because answers and attributes are mostly strings (and
-        // no JSON decoder reads a number or a boolean as one).
+        // Each miss below is a thrown DecodingError, which is not cheap. Strings
+        // come first because answers and attributes are mostly strings;
+        // JSONDecoder, which reads every JSONValue here, never takes a number or
+        // a boolean for one.
         if container.decodeNil() {
             self = .null
         } else if let text = try? container.decode(String.self) {
