@@ -64,6 +64,10 @@ struct DatabaseUnavailableTests {
     func startedTransactionIsNotCut() async throws {
         try await TestDatabase.withFreshDatabase { name in
             try await PostgresClient.withRunning(try TestDatabase.configuration(database: name), logger: TestDatabase.logger) { client in
+                // Open the pool's connection first, with the usual patience: under
+                // a loaded test run, connecting alone can take longer than 50 ms,
+                // and this test is about what happens once a transaction has one.
+                _ = try await Database(client: client, logger: TestDatabase.logger).system { _ in }
                 let database = Database(client: client, logger: TestDatabase.logger, acquireTimeout: .milliseconds(50))
                 let value = try await database.system { connection in
                     try await connection.query("SELECT pg_sleep(0.4)", logger: TestDatabase.logger)
