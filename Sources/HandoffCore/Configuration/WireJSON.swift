@@ -57,7 +57,10 @@ public enum WireJSON {
 
     /// A JSON string as `encode` writes it: lowercased when it is a UUID literal.
     public static func lowercasingUUID(_ text: String) -> String {
-        text.utf8.count == 36 && isUUID(text.utf8) ? text.lowercased() : text
+        // Ids the service wrote are lowercase already: returned as they are,
+        // not lowercased into a new string again.
+        guard text.utf8.count == 36, text.utf8.contains(where: { (65...70).contains($0) }), isUUID(text.utf8) else { return text }
+        return text.lowercased()
     }
 
     /// Whether 36 bytes spell a UUID: hex digits in either case, hyphens at 8, 13, 18 and 23.
