@@ -56,9 +56,11 @@ public enum HandoffApplication {
         let problems = ProblemMiddleware<BasicRequestContext>(routes: routes)
         router.add(middleware: problems)
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ContentTypeGuardMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBytes: APILimits.maxBodyBytes))
         router.add(middleware: AuthMiddleware(operatorKey: dependencies.operatorKey, keys: dependencies.keyCache, routes: routes))
         router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(dependencies.rateLimit), clock: dependencies.clock))
+        router.add(middleware: AcceptBeforeWritesMiddleware())
         router.add(middleware: IdempotencyMiddleware(store: IdempotencyStore(database: dependencies.database), classify: problems.problem(for:request:)))
         let handlers = APIHandlers(dependencies)
         // Compact JSON: clients parse it, and intake answers should be cheap to write.

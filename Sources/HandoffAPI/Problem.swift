@@ -61,9 +61,15 @@ public struct Problem: Error, Sendable, Equatable {
                 errors: errors)
     }
 
-    public static func unsupportedMediaType(_ detail: String) -> Problem {
-        Problem(.unsupportedMediaType, slug: "unsupported-media-type", title: "Unsupported media type", detail: detail)
-    }
+    public static let unsupportedMediaType = Problem(
+        .unsupportedMediaType, slug: "unsupported-media-type", title: "Unsupported media type",
+        detail: "Send the body as JSON with Content-Type: application/json."
+    )
+
+    public static let notAcceptable = Problem(
+        .notAcceptable, slug: "not-acceptable", title: "Not acceptable",
+        detail: "This operation answers with application/json; send Accept: application/json or */*."
+    )
 
     public static func contentTooLarge(limit: Int) -> Problem {
         Problem(.contentTooLarge, slug: "content-too-large", title: "Content too large",

@@ -76,20 +76,27 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return .unavailable("The database is unreachable; try again shortly.")
         }
         // OpenAPIRuntime reports what it could not read from the request as its
-        // (internal) RuntimeError; anything else came from a handler: our fault.
-        guard String(describing: type(of: underlying)) == "RuntimeError" else { return .internalError }
-        let cause = error.causeDescription + " " + String(describing: underlying)
-        if cause.localizedCaseInsensitiveContains("content type") || cause.localizedCaseInsensitiveContains("content-type") {
-            return .unsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
-        }
-        if cause.localizedCaseInsensitiveContains("accept") {
-            return Problem(.notAcceptable, slug: "not-acceptable", title: "Not acceptable",
-                           detail: "This operation answers with application/json; send Accept: application/json or */*.")
-        }
-        if cause.localizedCaseInsensitiveContains("request body") {
+        // (internal) RuntimeError, which names its status; anything else came
+        // from a handler: our fault. Its descriptions cannot tell the two media
+        // type errors apart: "Response content type not acceptable" is a 406.
+        guard let runtime = underlying as? any HTTPResponseConvertible,
+              String(describing: type(of: underlying)) == "RuntimeError" else { return .internalError }
+        let cause = String(describing: underlying)
+        switch runtime.httpStatus {
+        case .unsupportedMediaType:
+            return .unsupportedMediaType
+        case .notAcceptable:
+            return .notAcceptable
+        case .badRequest where cause.localizedCaseInsensitiveContains("accept"):
+            // A malformed Accept: as `JSONNegotiation` judges it for writes.
+            return .notAcceptable
+        case .badRequest where cause.localizedCaseInsensitiveContains("request body"):
             return .badRequest("This operation needs a JSON body.")
+        case .badRequest:
+            return .badRequest("The request could not be read: \(Self.sanitized(cause)).")
+        default:
+            return .internalError
         }
-        return .badRequest("The request could not be read: \(Self.sanitized(String(describing: underlying))).")
     }
 
     /// 400 for JSON that does not parse; 422 with the field for a body that

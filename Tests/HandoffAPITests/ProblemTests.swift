@@ -57,6 +57,29 @@ struct ProblemTests {
     }
 }
 
+/// OpenAPIRuntime traps on a Content-Type that names a parameter twice in
+/// different cases; without the guard this test ends the whole test process.
+@Suite struct RepeatedContentTypeParameterTests {
+    @Test("a Content-Type naming a parameter twice is 400, stores nothing, and the server keeps serving")
+    func refusedAndServing() async throws {
+        try await TestApp.run { app in
+            for contentType in ["application/json; charset=utf-8; Charset=utf-8", "application/json;q=1;Q=1"] {
+                let refused = try await app.request(.post, "/v1/tenants", key: TestApp.operatorKey, json: #"{"name":"x"}"#,
+                                                    headers: [.contentType: contentType])
+                try ProblemTests.expectProblem(refused, .badRequest)
+                #expect(try refused.json()["detail"] as? String != nil)
+            }
+            let list = try await app.request(.get, "/v1/tenants", key: TestApp.operatorKey)
+            #expect(list.status == .ok)
+            #expect((try list.json()["data"] as? [Any])?.isEmpty == true)
+            // The same parameter twice in one case is the runtime's own business: it keeps the first.
+            let same = try await app.request(.post, "/v1/tenants", key: TestApp.operatorKey, json: #"{"name":"x"}"#,
+                                             headers: [.contentType: "application/json; charset=utf-8; charset=utf-8"])
+            #expect(same.status == .created)
+        }
+    }
+}
+
 @Suite struct NULCharacterTests {
     @Test func aNULAnywhereInABodyIsA422AndNothingIsStored() async throws {
         try await TestApp.run { app in
