@@ -4,7 +4,15 @@ import HandoffOpenAPI
 import HandoffStore
 
 extension APIHandlers {
+    /// HTTP requests for this operation are served by `LeadIntakeRoute`, which
+    /// skips the generated layer's JSON; this conformance gives the same lead.
     func createLead(_ input: Operations.CreateLead.Input) async throws -> Operations.CreateLead.Output {
+        .created(.init(body: .json(try .init(try await intakeLead()))))
+    }
+
+    /// `POST /v1/leads`: the request body's lead, validated, stored with its
+    /// clock, timers, events and deliveries in one transaction.
+    func intakeLead() async throws -> LeadSnapshot {
         let tenantID = try RequestIdentity.tenantID()
         let submission = try LeadSubmission.validate(RequestBody.decode(LeadSubmissionInput.self)).orThrow()
         let (configuration, funnel) = try await funnel(of: submission, tenantID: tenantID)
@@ -14,7 +22,7 @@ extension APIHandlers {
             }
         }
         if !plan.timers.isEmpty || !plan.deliveries.isEmpty { outbox.raise() }
-        return .created(.init(body: .json(try .init(plan.lead))))
+        return plan.lead
     }
 
     func simulateRouting(_ input: Operations.SimulateRouting.Input) async throws -> Operations.SimulateRouting.Output {

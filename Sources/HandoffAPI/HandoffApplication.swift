@@ -63,12 +63,21 @@ public enum HandoffApplication {
         router.add(middleware: AcceptBeforeWritesMiddleware())
         router.add(middleware: IdempotencyMiddleware(store: IdempotencyStore(database: dependencies.database), classify: problems.problem(for:request:)))
         let handlers = APIHandlers(dependencies)
-        // Compact JSON: clients parse it, and intake answers should be cheap to write.
-        try handlers.registerHandlers(on: router, configuration: .init(
-            dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]
-        ))
+        let intake = LeadIntakeRoute(handlers: handlers)
+        router.on(RouterPath(LeadIntakeRoute.path), method: LeadIntakeRoute.method) { request, _ in
+            try await intake.respond(to: request)
+        }
+        try handlers.registerHandlers(
+            on: GeneratedRoutes(router: router, servedByHand: [(LeadIntakeRoute.method, LeadIntakeRoute.path)]),
+            configuration: openAPIConfiguration
+        )
         return router
     }
+
+    /// Compact JSON with sorted keys: clients parse it, and it is cheap to write.
+    static let openAPIConfiguration = OpenAPIRuntime.Configuration(
+        dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]
+    )
 
     /// The HTTP application, with the database pool and any workers as services
     /// it starts before serving and stops after the last request on shutdown.

@@ -21,7 +21,12 @@ enum RequestBody {
         guard let body = current, body.readableBytes > 0 else {
             throw Problem.badRequest("Send a JSON object as the body.")
         }
-        return try WireJSON.decode(type, from: Data(buffer: body))
+        do {
+            return try WireJSON.decode(type, from: Data(buffer: body))
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+            // An array, a string or a number where the object should be.
+            throw Problem.badRequest("Send a JSON object as the body.")
+        }
     }
 
     /// The path of the first field in the body whose value is the string `value`.

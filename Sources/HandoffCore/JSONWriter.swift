@@ -13,11 +13,16 @@ public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
     /// `WireJSON.encode`'s rule: a string that spells a UUID is written lowercase.
     let lowercasingUUIDs: Bool
+    /// The API's rule for free-form JSON (answers, attributes): a whole number
+    /// below 1e16 is written as an integer (`12`, `0` for -0, `9100000000000000`, never `9.1e+15`),
+    /// as the OpenAPI runtime writes what it read back as an Int.
+    let wholeNumbersAsIntegers: Bool
     /// One entry per open object or array: whether anything was written in it yet.
     private var opened: [(isArray: Bool, isEmpty: Bool)] = []
 
-    public init(lowercasingUUIDs: Bool = false, capacity: Int = 512) {
+    public init(lowercasingUUIDs: Bool = false, wholeNumbersAsIntegers: Bool = false, capacity: Int = 512) {
         self.lowercasingUUIDs = lowercasingUUIDs
+        self.wholeNumbersAsIntegers = wholeNumbersAsIntegers
         bytes.reserveCapacity(capacity)
     }
 
@@ -115,7 +120,12 @@ public struct JSONWriter {
     public mutating func value(_ value: JSONValue) throws {
         switch value {
         case .string(let text): string(text)
-        case .number(let number): try self.number(number)
+        case .number(let number):
+            if wholeNumbersAsIntegers, abs(number) < 1e16, let whole = Int(exactly: number) {
+                integer(whole)
+            } else {
+                try self.number(number)
+            }
         case .bool(let flag): bool(flag)
         case .null: null()
         case .array(let items):

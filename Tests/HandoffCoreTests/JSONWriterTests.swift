@@ -68,6 +68,19 @@ import Testing
         }
     }
 
+    @Test("the API's free-form numbers: whole ones below 1e16 as integers, the rest as JSONEncoder writes them")
+    func wholeNumbersAsIntegers() throws {
+        let cases: [(Double, String)] = [
+            (12, "12"), (-0.0, "0"), (0, "0"), (-3, "-3"), (9.1e15, "9100000000000000"), (-9_999_999_999_999_998, "-9999999999999998"),
+            (1e16, "1e+16"), (-1e17, "-1e+17"), (0.5, "0.5"), (87.5, "87.5"), (1e-7, "1e-07"),
+        ]
+        for (value, expected) in cases {
+            var writer = JSONWriter(wholeNumbersAsIntegers: true)
+            try writer.value(.array([.number(value)]))
+            #expect(text(writer.bytes) == "[\(expected)]", "\(value)")
+        }
+    }
+
     @Test("arrays and objects nest with commas only between elements")
     func nesting() throws {
         var writer = JSONWriter()

@@ -1,0 +1,28 @@
+import HandoffCore
+import Hummingbird
+import NIOCore
+
+/// `POST /v1/leads`, served without the generated layer. Intake is the API's
+/// hot path, and that layer decoded every body into `LeadCreate` (which the
+/// handler then decoded again, as Core's input) and wrote every 201 through
+/// JSONEncoder: together about a tenth of the API's CPU per lead
+/// (bench/README.md). The contract stays the document's: the runtime's header
+/// rules (`JSONNegotiation`), the same problems, and the same 201 byte for byte
+/// (`LeadIntakeRouteTests`). Every other operation goes through the generated layer.
+struct LeadIntakeRoute: Sendable {
+    static let method = HTTPRequest.Method.post
+    static let path = "/v1/leads"
+
+    let handlers: APIHandlers
+
+    func respond(to request: Request) async throws -> Response {
+        // Accept was checked before any write (`AcceptBeforeWritesMiddleware`).
+        guard JSONNegotiation.readsBody(contentType: request.headers[.contentType]) else { throw Problem.unsupportedMediaType }
+        let lead = try await handlers.intakeLead()
+        return Response(
+            status: .created,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try lead.apiJSON()))
+        )
+    }
+}
