@@ -56,6 +56,8 @@ enum JSONNegotiation {
     /// does not parse as a media type, a wildcard, or application/json with any
     /// parameters. Anything else is a 415.
     static func readsBody(contentType: String?) -> Bool {
+        // What nearly every client sends, without parsing it (1 % of intake's CPU).
+        if contentType == "application/json" { return true }
         guard let contentType, let received = MediaType(contentType),
               case .concrete(let type, let subtype) = received.kind else { return true }
         return type.lowercased() == "application" && subtype.lowercased() == "json"
@@ -79,7 +81,7 @@ enum JSONNegotiation {
     /// of which application/json satisfies. Anything else is a 406. Quality
     /// values are checked but not weighed, as in the runtime: `q=0` still accepts.
     static func answersJSON(accept: String?) -> Bool {
-        guard let accept else { return true }
+        guard let accept, accept != "application/json", accept != "*/*" else { return true }
         let components = accept.split(separator: ",")
         for component in components {
             guard let range = MediaType(component.trimmingWhitespace()) else { return false }
