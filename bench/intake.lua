@@ -57,4 +57,15 @@ function done(summary, latency, requests)
     io.write(string.format("non_201=%d statuses=%s\n", total, seen == "" and "-" or seen))
     io.write(string.format("socket_errors connect=%d read=%d write=%d timeout=%d\n", e.connect, e.read, e.write, e.timeout))
     if example ~= "" then io.write("first_non_201: " .. example .. "\n") end
+    -- The latency histogram ("microseconds count" per line), so that
+    -- bench/intake can take the 99th percentile over all its slices' requests.
+    local path = os.getenv("HANDOFF_BENCH_LATENCY_FILE")
+    if path then
+        local file = assert(io.open(path, "w"))
+        for i = 1, #latency do
+            local value, count = latency(i)
+            file:write(string.format("%d %d\n", value, count))
+        end
+        file:close()
+    end
 end
