@@ -5,12 +5,12 @@ import HandoffCore
 /// `ContentTypeGuardMiddleware`. The rules are OpenAPIRuntime's own
 /// (`bestContentType`, `extractAcceptHeaderIfPresent`, `validateAcceptIfPresent`),
 /// quirks included, so that every operation answers the same headers the same
-/// way; `LeadIntakeRouteTests` compare the two over 20,000 header values.
+/// way; `JSONNegotiationTests` compare the two over 20,000 header values.
 enum JSONNegotiation {
     /// A media type as the runtime reads one: `type/subtype`, then `;`-separated
     /// `name=value` parameters, malformed parameters ignored.
-    struct MediaType: Equatable {
-        enum Kind: Equatable {
+    struct MediaType {
+        enum Kind {
             case any
             case anySubtype(type: String)
             case concrete(type: String, subtype: String)
