@@ -44,7 +44,7 @@ extension APIHandlers {
 extension Components.Schemas.APIKey {
     init(_ key: APIKey) {
         self.init(
-            id: key.id.apiString, name: key.name, prefix: key.prefix,
+            id: key.id.lowercasedString, name: key.name, prefix: key.prefix,
             scopes: key.scopes.compactMap { .init(rawValue: $0.rawValue) },
             createdAt: key.createdAt, revokedAt: .init(key.revokedAt)
         )
@@ -54,7 +54,7 @@ extension Components.Schemas.APIKey {
 extension Components.Schemas.APIKeyCreated {
     init(_ key: APIKey, secret: APIKeySecret) {
         self.init(
-            id: key.id.apiString, name: key.name, prefix: key.prefix,
+            id: key.id.lowercasedString, name: key.name, prefix: key.prefix,
             scopes: key.scopes.compactMap { .init(rawValue: $0.rawValue) },
             createdAt: key.createdAt, secret: secret.plaintext
         )

@@ -37,7 +37,7 @@ extension APIHandlers {
             openLeads: state.openLeads, turns: state.turns, tenantID: tenantID, now: now, newID: { .v7(at: now) }
         )
         return .ok(.init(body: .json(.init(
-            qualified: plan.qualified, ruleId: .init(plan.routing?.ruleID?.apiString), ownerId: .init(plan.lead.ownerID?.apiString),
+            qualified: plan.qualified, ruleId: .init(plan.routing?.ruleID?.lowercasedString), ownerId: .init(plan.lead.ownerID?.lowercasedString),
             dueAt: .init(plan.lead.sla.dueAt), trace: plan.routing?.trace ?? ["score \(submission.score) is below the funnel's qualify_min_score \(funnel.qualifyMinScore): not qualified"]
         ))))
     }

@@ -42,11 +42,6 @@ extension APIHandlers {
 
 extension Components.Schemas.Tenant {
     init(_ tenant: Tenant) {
-        self.init(id: tenant.id.apiString, name: tenant.name, status: .init(rawValue: tenant.status.rawValue) ?? .suspended, createdAt: tenant.createdAt)
+        self.init(id: tenant.id.lowercasedString, name: tenant.name, status: .init(rawValue: tenant.status.rawValue) ?? .suspended, createdAt: tenant.createdAt)
     }
-}
-
-extension UUID {
-    /// Ids on the wire are lowercase, as RFC 9562 prefers.
-    var apiString: String { lowercasedString }
 }

@@ -12,12 +12,12 @@ import OpenAPIRuntime
 extension Components.Schemas.Lead {
     init(_ lead: LeadSnapshot) throws {
         self.init(
-            id: lead.id.apiString, funnelId: lead.funnelID.apiString, externalId: .init(lead.externalID),
+            id: lead.id.lowercasedString, funnelId: lead.funnelID.lowercasedString, externalId: .init(lead.externalID),
             email: lead.email, name: .init(lead.name), phone: .init(lead.phone), score: lead.score,
             answers: .init(additionalProperties: try OpenAPIObjectContainer(lead.answers)),
             attributes: .init(additionalProperties: try OpenAPIObjectContainer(lead.attributes)),
             status: Components.Schemas.LeadStatus(rawValue: lead.status.rawValue)!,
-            ownerId: .init(lead.ownerID?.apiString), sla: .init(lead.sla), createdAt: lead.createdAt
+            ownerId: .init(lead.ownerID?.lowercasedString), sla: .init(lead.sla), createdAt: lead.createdAt
         )
     }
 }
@@ -25,7 +25,7 @@ extension Components.Schemas.Lead {
 extension Components.Schemas.Sla {
     init(_ sla: SLASnapshot) {
         self.init(
-            policyId: .init(sla.policyID?.apiString), state: Components.Schemas.SLAState(rawValue: sla.state.rawValue)!,
+            policyId: .init(sla.policyID?.lowercasedString), state: Components.Schemas.SLAState(rawValue: sla.state.rawValue)!,
             startedAt: .init(sla.startedAt), dueAt: .init(sla.dueAt), warnedAt: .init(sla.warnedAt),
             breachedAt: .init(sla.breachedAt), respondedAt: .init(sla.respondedAt), responseSeconds: .init(sla.responseSeconds)
         )
@@ -41,12 +41,12 @@ extension OpenAPIObjectContainer {
 
 extension JSONValue {
     /// What OpenAPIRuntime's decoder makes of this value's JSON: a whole number
-    /// JSONEncoder writes without an exponent (below 1e16) reads back as an Int,
-    /// and a UUID literal in any case reads back lowercased (`WireJSON`).
+    /// below 1e16 reads back as an Int (`JSONValue.apiInteger`), and a UUID
+    /// literal in any case reads back lowercased (`WireJSON`).
     fileprivate var openAPIValue: (any Sendable)? {
         switch self {
         case .string(let text): WireJSON.lowercasingUUID(text)
-        case .number(let number): abs(number) < 1e16 ? Int(exactly: number) ?? number : number
+        case .number(let number): JSONValue.apiInteger(number).map { $0 as any Sendable } ?? number
         case .bool(let flag): flag
         case .null: nil
         case .array(let items): items.map(\.openAPIValue)

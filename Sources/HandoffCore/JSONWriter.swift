@@ -13,9 +13,7 @@ public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
     /// `WireJSON.encode`'s rule: a string that spells a UUID is written lowercase.
     let lowercasingUUIDs: Bool
-    /// The API's rule for free-form JSON (answers, attributes): a whole number
-    /// below 1e16 is written as an integer (`12`, `0` for -0, `9100000000000000`, never `9.1e+15`),
-    /// as the OpenAPI runtime writes what it read back as an Int.
+    /// The API's rule for free-form JSON's numbers: `JSONValue.apiInteger`.
     let wholeNumbersAsIntegers: Bool
     /// One entry per open object or array: whether anything was written in it yet.
     private var opened: [(isArray: Bool, isEmpty: Bool)] = []
@@ -121,7 +119,7 @@ public struct JSONWriter {
         switch value {
         case .string(let text): string(text)
         case .number(let number):
-            if wholeNumbersAsIntegers, abs(number) < 1e16, let whole = Int(exactly: number) {
+            if wholeNumbersAsIntegers, let whole = JSONValue.apiInteger(number) {
                 integer(whole)
             } else {
                 try self.number(number)

@@ -134,14 +134,14 @@ public struct DeliveryStore: Sendable {
                 guard channelExists, let type, let kind = NotificationChannel.Kind(rawValue: type) else {
                     dropped.append(DroppedDelivery(
                         tenantID: tenantID, id: id,
-                        reason: "the channel \(channelID.apiString) no longer exists; nothing was sent"
+                        reason: "the channel \(channelID.lowercasedString) no longer exists; nothing was sent"
                     ))
                     continue
                 }
                 guard active else {
                     dropped.append(DroppedDelivery(
                         tenantID: tenantID, id: id,
-                        reason: "the channel \(channelID.apiString) is inactive (deactivated after this delivery was queued); nothing was sent. Reactivate the channel and retry the delivery to send it"
+                        reason: "the channel \(channelID.lowercasedString) is inactive (deactivated after this delivery was queued); nothing was sent. Reactivate the channel and retry the delivery to send it"
                     ))
                     continue
                 }
@@ -420,9 +420,4 @@ public struct DeliveryStore: Sendable {
             case atMs = "at_ms", durationMs = "duration_ms", statusCode = "status_code"
         }
     }
-}
-
-extension UUID {
-    /// Lowercase, as Postgres and the API print ids.
-    fileprivate var apiString: String { lowercasedString }
 }

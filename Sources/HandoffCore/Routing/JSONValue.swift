@@ -104,3 +104,13 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }
+
+extension JSONValue {
+    /// How the API prints a number of free-form JSON (answers, attributes): a
+    /// whole one below 1e16 as an integer (`12`, `0` for -0, `9100000000000000`,
+    /// never `9.1e+15`), as the OpenAPI runtime reads it back as an Int; nil for
+    /// the rest, which print as Doubles.
+    public static func apiInteger(_ number: Double) -> Int? {
+        abs(number) < 1e16 ? Int(exactly: number) : nil
+    }
+}
