@@ -3,25 +3,23 @@
 --
 -- bench/intake runs it with `pgbench -M prepared` (each statement prepared once
 -- per connection, then only bound and executed, as the service's prepared
--- statements are: RoutingStateStatement, InsertLeadStatement) and these -D
+-- statement is: InsertLeadStatement) and these -D
 -- variables taken from the configuration and the smoke lead it created:
 --   :tenant    the tenant id                   :funnel   the funnel id
 --   :policy    the SLA policy id
 --   :owners    the 16 owner ids, '{…}'         :channel1 / :channel2  the channels
 --   :routing   the smoke lead's `routing` JSON :payload  its lead.assigned event payload
 --   :attributes / :answers                     the lead's JSON, as the API stores it
--- Each statement is sent as the service sends it: on its own, outside any
--- transaction block, each scoping itself (sql/0005_self_scoped_intake.sql).
+-- The statement is sent as the service sends it: on its own, outside any
+-- transaction block, scoping itself (sql/0005_self_scoped_intake.sql).
 
 \set idx random(1, 16)
 
 -- The API key is checked against the in-process key cache (APIKeyCache), so a
--- warm request costs no key lookup. LeadStore.intake reads the routing state,
--- plans, and writes the lead for a lead that needs no round-robin turn (this
--- territory configuration):
--- LeadStore.routingState: owners' open leads (summed over their load slots)
--- and the teams' turns, no locks.
-SELECT is_team, id, value FROM handoff_routing_state(:tenant);
+-- warm request costs no key lookup. LeadStore.intake routes the lead first:
+-- in this configuration every territory has one owner and nobody has a
+-- capacity, so the decision does not depend on open-lead counts and the
+-- routing-state read (handoff_routing_state) is skipped. What remains is
 -- LeadStore.insert: lead, owner load (one of 8 slots), 2 timers, 1 event,
 -- 2 deliveries in one statement that commits. The app makes its UUIDv7 ids
 -- client-side and binds them. pgbench makes the lead's, timers' and

@@ -22,9 +22,12 @@ public struct LeadStore: Sendable {
     /// Plans the lead in Core and writes all of it — lead, owner load, timers,
     /// events, deliveries — in one statement, committed before this returns.
     ///
-    /// Most leads need no round-robin turn: their routing state is read and the
-    /// lead written by two self-scoped statements on one connection, two round
-    /// trips in all (`sql/0005_self_scoped_intake.sql` says why that is safe).
+    /// Most leads need no round-robin turn: they are written by one self-scoped
+    /// statement (`sql/0005_self_scoped_intake.sql` says why that is safe),
+    /// preceded on the same connection by the routing-state read only when the
+    /// decision depends on open-lead counts (a capacity, or a choice between
+    /// several available owners). Most decisions do not, and that read was a
+    /// quarter of Postgres's work per lead: `bench/README.md` has the figures.
     ///
     /// A round-robin turn is taken in its own short, non-durable transaction:
     /// the team's counter row is locked only while the turn is planned, never
@@ -35,40 +38,54 @@ public struct LeadStore: Sendable {
         _ submission: LeadSubmission, funnel: Funnel, configuration: TenantConfiguration,
         tenantID: UUID, now: Date
     ) async throws -> IntakePlan {
-        let newID: @Sendable () -> UUID = { .v7(at: now) }
-        let plan: @Sendable (RoutingState) -> IntakePlan = { state in
-            IntakePlanner.plan(
+        let route: @Sendable (RoutingState) -> RoutingDecision? = { state in
+            IntakePlanner.route(
                 submission: submission, funnel: funnel, configuration: configuration,
-                openLeads: state.openLeads, turns: state.turns, tenantID: tenantID, now: now, newID: newID
+                openLeads: state.openLeads, turns: state.turns, now: now
+            )
+        }
+        let plan: @Sendable (RoutingDecision?) -> IntakePlan = { routing in
+            IntakePlanner.plan(
+                submission: submission, funnel: funnel, configuration: configuration, routing: routing,
+                tenantID: tenantID, now: now, newID: { .v7(at: now) }
             )
         }
         // A lead that needs a turn is not written here: it takes its turn
-        // below, with the state it has already read.
-        enum Direct: Sendable { case written(IntakePlan), needsTurn(RoutingState, RoutingTurn) }
+        // below, with the state read so far (nil: nothing was read).
+        enum Direct: Sendable { case written(IntakePlan), needsTurn(RoutingState?, RoutingTurn) }
         let direct: Direct = try await database.selfScoped { connection in
-            let qualified = submission.score >= funnel.qualifyMinScore
-            let state = qualified ? try await routingState(tenantID: tenantID, on: connection) : RoutingState()
-            let planned = plan(state)
-            if let turn = planned.turn { return .needsTurn(state, turn) }
+            var state: RoutingState?
+            var routing = route(RoutingState())
+            if routing?.dependsOnOpenLeads == true {
+                let read = try await routingState(tenantID: tenantID, on: connection)
+                (state, routing) = (read, route(read))
+            }
+            if let turn = routing?.turn { return .needsTurn(state, turn) }
+            let planned = plan(routing)
             try await insert(planned, tenantID: tenantID, on: connection)
             return .written(planned)
         }
-        let state: RoutingState, turn: RoutingTurn
+        let read: RoutingState?, turn: RoutingTurn
         switch direct {
         case .written(let planned): return planned
-        case .needsTurn(let read, let wanted): (state, turn) = (read, wanted)
+        case .needsTurn(let state, let wanted): (read, turn) = (state, wanted)
         }
         let taken = try await database.tenant(tenantID, durable: false) { connection in
-            var turns = state.turns
-            turns[turn.teamID] = try await lockTurn(team: turn.teamID, tenantID: tenantID, on: connection)
-            let replanned = plan(RoutingState(openLeads: state.openLeads, turns: turns))
-            if let next = replanned.turn, next.teamID == turn.teamID {
+            var state = read ?? RoutingState()
+            state.turns[turn.teamID] = try await lockTurn(team: turn.teamID, tenantID: tenantID, on: connection)
+            var routing = route(state)
+            // The member at the real turn may have a capacity the first guess's had not.
+            if read == nil, routing?.dependsOnOpenLeads == true {
+                state.openLeads = try await OwnerLoad.counts(tenantID: tenantID, on: connection, logger: database.logger)
+                routing = route(state)
+            }
+            if let next = routing?.turn, next.teamID == turn.teamID {
                 try await connection.query(
                     "UPDATE team_rotation SET turns = \(next.next) WHERE tenant_id = \(tenantID) AND team_id = \(next.teamID)",
                     logger: database.logger
                 )
             }
-            return replanned
+            return plan(routing)
         }
         try await database.selfScoped { connection in
             try await insert(taken, tenantID: tenantID, on: connection)

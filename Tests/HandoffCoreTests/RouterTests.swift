@@ -132,7 +132,7 @@ struct RouterTests {
         #expect(decision.slaPolicyID == Self.id(1, 3))
         #expect(decision.trace.contains("Ana Example skipped: away until 2026-12-01T00:00:00Z"))
         #expect(decision.trace.contains("rule 'DACH' (position 1) assigned nobody: its owner is unavailable; trying the next rule"))
-        #expect(decision.trace.last == "rule 'Pool' (position 3) assigned Ben Example by least_loaded (team 'SDRs', 1 open leads)")
+        #expect(decision.trace.last == "rule 'Pool' (position 3) assigned Ben Example by least_loaded (team 'SDRs', 1 open lead)")
     }
 
     @Test("fallback owner: used when active even if away; an inactive or missing one leaves the lead unassigned")
@@ -175,7 +175,7 @@ struct RouterTests {
         let decision = Self.route(RoutingLead(score: 1, attributes: ["country": "De "]), rules: [rule])
         #expect(decision.ownerID == Self.cleo.id)  // Ana (3 open) and Cleo (1 open) cover DE
         #expect(decision.strategy == "territory")
-        #expect(decision.trace.last == "rule 'Territories' (position 1) assigned Cleo Example by territory (team 'SDRs', territory \"De \", 1 open leads)")
+        #expect(decision.trace.last == "rule 'Territories' (position 1) assigned Cleo Example by territory (team 'SDRs', territory \"De \", 1 open lead)")
 
         let busyCleo = OwnerCandidate(id: Self.cleo.id, name: "Cleo Example", maxOpenLeads: 1, openLeads: 1, territories: ["DE"])
         #expect(Self.route(rules: [rule], owners: [Self.ana, Self.ben, busyCleo]).ownerID == Self.ana.id)

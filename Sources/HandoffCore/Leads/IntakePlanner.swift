@@ -65,18 +65,24 @@ public enum IntakePlanner {
         submission: LeadSubmission, funnel: Funnel, configuration: TenantConfiguration,
         openLeads: [UUID: Int], turns: [UUID: Int64], tenantID: UUID, now: Date, newID: () -> UUID
     ) -> IntakePlan {
-        let leadID = newID()
-        var lead = LeadSnapshot(
-            id: leadID, funnelID: funnel.id, externalID: submission.externalID, email: submission.email,
-            name: submission.name, phone: submission.phone, score: submission.score,
-            answers: submission.answers, attributes: submission.attributes,
-            status: .unqualified, ownerID: nil, sla: SLASnapshot(policyID: nil, state: .none), createdAt: now
+        let routing = route(
+            submission: submission, funnel: funnel, configuration: configuration, openLeads: openLeads, turns: turns, now: now
         )
-        guard submission.score >= funnel.qualifyMinScore else {
-            return IntakePlan(lead: lead, routing: nil, timers: [], events: [], deliveries: [], turn: nil)
-        }
+        return plan(
+            submission: submission, funnel: funnel, configuration: configuration, routing: routing,
+            tenantID: tenantID, now: now, newID: newID
+        )
+    }
 
-        var routing = Router.route(
+    /// The routing decision for a submission, nil when it does not qualify. Apart from
+    /// `plan`, so intake can route first and read the owners' open leads only when
+    /// the decision says it depends on them.
+    public static func route(
+        submission: LeadSubmission, funnel: Funnel, configuration: TenantConfiguration,
+        openLeads: [UUID: Int], turns: [UUID: Int64], now: Date
+    ) -> RoutingDecision? {
+        guard submission.score >= funnel.qualifyMinScore else { return nil }
+        return Router.route(
             lead: submission.routingLead,
             rules: configuration.rules(forFunnel: funnel.id),
             owners: configuration.candidates(openLeads: openLeads),
@@ -85,6 +91,24 @@ public enum IntakePlanner {
             turns: turns,
             now: now
         )
+    }
+
+    /// The plan for a submission routed by `route(…)` with the same inputs: `routing`
+    /// is nil exactly when the submission does not qualify.
+    public static func plan(
+        submission: LeadSubmission, funnel: Funnel, configuration: TenantConfiguration,
+        routing: RoutingDecision?, tenantID: UUID, now: Date, newID: () -> UUID
+    ) -> IntakePlan {
+        let leadID = newID()
+        var lead = LeadSnapshot(
+            id: leadID, funnelID: funnel.id, externalID: submission.externalID, email: submission.email,
+            name: submission.name, phone: submission.phone, score: submission.score,
+            answers: submission.answers, attributes: submission.attributes,
+            status: .unqualified, ownerID: nil, sla: SLASnapshot(policyID: nil, state: .none), createdAt: now
+        )
+        guard var routing else {
+            return IntakePlan(lead: lead, routing: nil, timers: [], events: [], deliveries: [], turn: nil)
+        }
         lead.ownerID = routing.ownerID
         lead.status = routing.ownerID == nil ? .unassigned : .assigned
 

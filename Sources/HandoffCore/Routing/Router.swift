@@ -46,10 +46,15 @@ public struct RoutingDecision: Sendable, Equatable {
     /// Set when a round-robin turn was used; the store must advance that team's counter.
     public var turn: RoutingTurn?
     public var trace: [String]
+    /// Whether owners' open-lead counts were compared, checked against a capacity or
+    /// printed on the way to this decision. When false, the decision (owner, rule,
+    /// turn and trace) is the same whatever the counts: intake then need not read
+    /// them.
+    public var dependsOnOpenLeads: Bool
 
     public init(
         ownerID: UUID?, ruleID: UUID?, strategy: String?, slaPolicyID: UUID?, usedFallback: Bool,
-        turn: RoutingTurn?, trace: [String]
+        turn: RoutingTurn?, trace: [String], dependsOnOpenLeads: Bool = false
     ) {
         self.ownerID = ownerID
         self.ruleID = ruleID
@@ -58,6 +63,7 @@ public struct RoutingDecision: Sendable, Equatable {
         self.usedFallback = usedFallback
         self.turn = turn
         self.trace = trace
+        self.dependsOnOpenLeads = dependsOnOpenLeads
     }
 }
 
@@ -104,7 +110,8 @@ public enum Router {
             if let pick = context.pick(for: rule) {
                 return RoutingDecision(
                     ownerID: pick.ownerID, ruleID: rule.id, strategy: rule.assign.strategy,
-                    slaPolicyID: segmentPolicy, usedFallback: false, turn: pick.turn, trace: context.trace.lines
+                    slaPolicyID: segmentPolicy, usedFallback: false, turn: pick.turn, trace: context.trace.lines,
+                    dependsOnOpenLeads: context.dependsOnOpenLeads
                 )
             }
         }
@@ -120,6 +127,8 @@ private struct Context {
     let turns: [UUID: Int64]
     let now: Date
     var trace = RoutingTrace()
+    /// Set as soon as an open-lead count could change what happens next.
+    var dependsOnOpenLeads = false
 
     init(lead: RoutingLead, owners: [UUID: OwnerCandidate], teams: [UUID: TeamCandidate], turns: [UUID: Int64], now: Date) {
         self.lead = lead
@@ -197,10 +206,14 @@ private struct Context {
     }
 
     /// The available owner with the fewest open leads; ties go to the earlier position.
+    /// The only one available is taken without a look at the counts, and the trace
+    /// says so instead of printing one that decided nothing.
     mutating func leastLoaded(_ rule: RoutingRule, _ team: TeamCandidate, among ownerIDs: [UUID], detail: String) -> Pick? {
         var best: OwnerCandidate?
+        var availableCount = 0
         for ownerID in ownerIDs {
             guard let owner = available(ownerID) else { continue }
+            availableCount += 1
             if let current = best, current.openLeads <= owner.openLeads { continue }
             best = owner
         }
@@ -208,7 +221,12 @@ private struct Context {
             trace.nobody(rule, because: "no one in \(RoutingTrace.name(team)) is available")
             return nil
         }
-        trace.assigned(rule, owner: best, detail: "\(detail), \(best.openLeads) open leads")
+        if availableCount == 1 {
+            trace.assigned(rule, owner: best, detail: "\(detail), the only one available")
+        } else {
+            dependsOnOpenLeads = true
+            trace.assigned(rule, owner: best, detail: "\(detail), \(RoutingTrace.openLeads(best.openLeads))")
+        }
         return (best.id, nil)
     }
 
@@ -218,11 +236,24 @@ private struct Context {
             trace.skipped(ownerID, owner: nil, because: .notFound)
             return nil
         }
-        if let reason = owner.unavailability(at: now) {
+        if let reason = unavailability(of: owner) {
             trace.skipped(ownerID, owner: owner, because: reason)
             return nil
         }
         return owner
+    }
+
+    /// `owner.unavailability(at:)`, noting when its capacity check compared open leads:
+    /// it does for an owner with a capacity who is neither inactive nor away.
+    mutating func unavailability(of owner: OwnerCandidate) -> Unavailability? {
+        let reason = owner.unavailability(at: now)
+        if owner.maxOpenLeads != nil {
+            switch reason {
+            case .inactive?, .away?: break
+            default: dependsOnOpenLeads = true
+            }
+        }
+        return reason
     }
 
     /// After every rule: the funnel's fallback owner, or no owner at all.
@@ -230,7 +261,7 @@ private struct Context {
         func decision(_ ownerID: UUID?) -> RoutingDecision {
             RoutingDecision(
                 ownerID: ownerID, ruleID: nil, strategy: ownerID == nil ? nil : "fallback", slaPolicyID: slaPolicyID,
-                usedFallback: ownerID != nil, turn: nil, trace: trace.lines
+                usedFallback: ownerID != nil, turn: nil, trace: trace.lines, dependsOnOpenLeads: dependsOnOpenLeads
             )
         }
         guard let fallbackOwnerID else {
@@ -245,7 +276,7 @@ private struct Context {
             trace.note("no rule assigned the lead; fallback owner \(owner.name) is inactive: the lead is unassigned")
             return decision(nil)
         }
-        if let reason = owner.unavailability(at: now) {
+        if let reason = unavailability(of: owner) {
             trace.note("no rule assigned the lead; fallback owner \(owner.name) assigned although \(RoutingTrace.text(reason)), as the last resort")
         } else {
             trace.note("no rule assigned the lead; fallback owner \(owner.name) assigned")

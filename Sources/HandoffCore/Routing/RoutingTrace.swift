@@ -67,6 +67,11 @@ public struct RoutingTrace: Sendable, Equatable {
         }
     }
 
+    /// "1 open lead", "3 open leads".
+    static func openLeads(_ count: Int) -> String {
+        count == 1 ? "1 open lead" : "\(count) open leads"
+    }
+
     /// `2026-11-27T09:00:00Z`, built from day arithmetic: no formatter to allocate or share.
     static func timestamp(_ date: Date) -> String {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
