@@ -24,7 +24,8 @@ public struct Validator: Sendable {
         errors.append(FieldError(field: field, message: message))
     }
 
-    /// A required, trimmed, non-empty text of at most `maxLength` characters.
+    /// A required, trimmed, non-empty text of at most `maxLength` characters (code
+    /// points, as sent).
     @discardableResult
     public mutating func name(_ value: String?, _ field: String, maxLength: Int = 200) -> String? {
         guard let value else {
@@ -36,7 +37,8 @@ public struct Validator: Sendable {
             fail(field, "must not be blank")
             return nil
         }
-        if trimmed.count > maxLength {
+        // The text as sent, as the document's `maxLength` measures it.
+        if value.codePointCount > maxLength {
             fail(field, "must be at most \(maxLength) characters")
             return nil
         }

@@ -125,7 +125,7 @@ extension LeadSubmission {
         for key in object.keys.sorted() {
             if key.trimmingWhitespace().isEmpty {
                 v.fail(field, "keys must not be blank")
-            } else if key.count > maxKeyLength {
+            } else if key.codePointCount > maxKeyLength {
                 v.fail("\(field).\(key.prefix(40))…", "keys must be at most \(maxKeyLength) characters")
             }
         }

@@ -26,7 +26,7 @@ public enum ConditionField: Sendable, Hashable, Codable, CustomStringConvertible
         guard text.hasPrefix(prefix) else { return nil }
         let key = String(text.dropFirst(prefix.count))
         let blank = key.trimmingWhitespace().isEmpty
-        return blank || key.count > maxKeyLength ? nil : key
+        return blank || key.codePointCount > maxKeyLength ? nil : key
     }
 
     public var description: String {

@@ -80,7 +80,7 @@ public enum Assignment: Sendable, Hashable {
             return nil
         }
         let key = raw.hasPrefix("attributes.") ? String(raw.dropFirst("attributes.".count)) : raw
-        guard !key.trimmingWhitespace().isEmpty, key.count <= ConditionField.maxKeyLength else {
+        guard !key.trimmingWhitespace().isEmpty, key.codePointCount <= ConditionField.maxKeyLength else {
             validator.fail(path, "must name an attribute key of 1 to \(ConditionField.maxKeyLength) characters, e.g. country")
             return nil
         }

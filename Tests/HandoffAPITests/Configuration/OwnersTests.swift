@@ -122,6 +122,8 @@ struct OwnersTests {
             let cases: [([String: Any], String)] = [
                 (["name": ""], "name"),
                 (["name": String(repeating: "x", count: 201)], "name"),
+                // 101 letters as Swift counts them, 202 code points as JSON Schema does.
+                (["name": String(repeating: "e\u{301}", count: 101)], "name"),
                 (["email": "ana"], "email"),
                 (["email": "ana@"], "email"),
                 (["email": "@example.com"], "email"),
