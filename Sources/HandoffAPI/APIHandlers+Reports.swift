@@ -21,17 +21,15 @@ extension APIHandlers {
     /// operator — every tenant's usage for a `period`. JSON, or CSV on `Accept: text/csv`.
     func getUsage(_ input: Operations.GetUsage.Input) async throws -> Operations.GetUsage.Output {
         let usage = UsageStore(database: database)
+        let query = input.query
         let rows: [UsageRow]
         switch RequestIdentity.current {
         case .operatorKey:
-            guard let text = input.query.period else {
-                throw Problem.validation([FieldError(field: "period", message: "is required with the operator key, e.g. 2026-11")])
-            }
-            guard let period = BillingPeriod(text) else { throw Problem.validation([FieldError(field: "period", message: "must be a month like 2026-11")]) }
+            let period = try UsageQuery.operatorPeriod(period: query.period, from: query.from, to: query.to).orThrow()
             rows = try await usage.monthly(period)
         case .tenantKey(let tenantID, _, _):
-            let (from, to) = try Self.usageRange(input.query)
-            rows = try await usage.daily(tenantID: tenantID, from: from, to: to)
+            let days = try UsageQuery.tenantDays(period: query.period, from: query.from, to: query.to).orThrow()
+            rows = try await usage.daily(tenantID: tenantID, from: days.lowerBound, to: days.upperBound)
         case nil:
             throw Problem.unauthorized("Send Authorization: Bearer <key>.")
         }
@@ -43,24 +41,5 @@ extension APIHandlers {
             return .ok(.init(body: .csv(HTTPBody(CSV.usage(rows)))))
         }
         return .ok(.init(body: .json(.init(data: try rows.map { try wire($0) }))))
-    }
-
-    /// `from`/`to` are inclusive UTC dates; a `period` is its month.
-    private static func usageRange(_ query: Operations.GetUsage.Input.Query) throws -> (Date, Date) {
-        if let text = query.period, query.from == nil, query.to == nil {
-            guard let period = BillingPeriod(text) else { throw Problem.validation([FieldError(field: "period", message: "must be a month like 2026-11")]) }
-            return (period.start, period.end)
-        }
-        var v = Validator()
-        let from = query.from.flatMap { LocalDate(parsing: $0) }
-        let to = query.to.flatMap { LocalDate(parsing: $0) }
-        if from == nil { v.fail("from", query.from == nil ? "is required (or give a period)" : "must be a date like 2026-11-01") }
-        if to == nil { v.fail("to", query.to == nil ? "is required (or give a period)" : "must be a date like 2026-11-30") }
-        guard let from, let to, v.isValid else { throw Problem.validation(v.errors) }
-        let start = from.startOfDayUTC, end = to.startOfDayUTC.addingTimeInterval(86_400)
-        guard start < end, end.timeIntervalSince(start) <= 366 * 86_400 else {
-            throw Problem.validation([FieldError(field: "to", message: "must be on or after from, at most 366 days later")])
-        }
-        return (start, end)
     }
 }

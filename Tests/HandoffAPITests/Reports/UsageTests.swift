@@ -80,6 +80,16 @@ import Testing
             #expect(try await app.request(.get, "/v1/usage?period=2026-13", key: TestApp.operatorKey).status == .unprocessableContent)
             #expect(try await app.request(.get, "/v1/usage", key: TestApp.operatorKey).status == .unprocessableContent)
             #expect(try await app.request(.get, "/v1/usage?from=2026-11-30&to=2026-11-01", key: seed.key).status == .unprocessableContent)
+            // A parameter given is never ignored (scripts/fuzz found an empty period passed over beside from/to).
+            for (path, key, field) in [
+                ("/v1/usage?period=&from=2026-11-01&to=2026-11-02", seed.key, "period"),
+                ("/v1/usage?period=2026-11&from=2026-11-01&to=2026-11-02", seed.key, "period"),
+                ("/v1/usage?period=2026-11&from=2026-11-01", TestApp.operatorKey, "from"),
+            ] {
+                let response = try await app.request(.get, path, key: key)
+                #expect(response.status == .unprocessableContent, "\(path): \(response.text)")
+                #expect(((try response.json()["errors"] as? [[String: Any]]) ?? []).contains { $0["field"] as? String == field }, "\(path)")
+            }
         }
     }
 
