@@ -17,7 +17,7 @@ as_root() {
 ensure_packages() {
     local missing=()
     local pkg
-    for pkg in postgresql libpq-dev libssl-dev python3-aiosmtpd; do
+    for pkg in postgresql libpq-dev libssl-dev python3-aiosmtpd faketime; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if [ "${#missing[@]}" -gt 0 ]; then
@@ -34,14 +34,29 @@ pg_bin() {
     echo "$dir"
 }
 
-# Runs a PostgreSQL binary as the cluster's owner.
+# Runs a PostgreSQL binary as the cluster's owner, in the moved clock of
+# HANDOFF_CLOCK_OFFSET when one is set (see with_clock_offset).
 pg_as_owner() {
     if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- "$@"
+        runuser -u postgres -- env "${CLOCK_OFFSET_ENV[@]}" "$@"
     else
-        "$@"
+        env "${CLOCK_OFFSET_ENV[@]}" "$@"
     fi
 }
+
+# HANDOFF_CLOCK_OFFSET (libfaketime's relative form, e.g. +400d) moves the
+# wall clock that PostgreSQL and the tests read; the monotonic clock, which
+# NIO schedules with, is left alone so that timeouts keep their length.
+CLOCK_OFFSET_ENV=()
+if [ -n "${HANDOFF_CLOCK_OFFSET:-}" ]; then
+    CLOCK_OFFSET_ENV=(
+        LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
+        FAKETIME="$HANDOFF_CLOCK_OFFSET"
+        FAKETIME_DONT_FAKE_MONOTONIC=1
+        FAKETIME_DONT_RESET=1
+    )
+fi
+with_clock_offset() { env "${CLOCK_OFFSET_ENV[@]}" "$@"; }
 
 free_port() {
     python3 - <<'PY'

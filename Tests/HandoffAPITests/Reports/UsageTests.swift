@@ -22,7 +22,9 @@ import Testing
     }
 
     @Test func theOperatorsMonthlyExportCountsDeliveredNotificationsOnceAndRespectsMonthBoundaries() async throws {
-        try await TestApp.run { app in
+        // The tenants are created on the injected clock, before the period: the
+        // export leaves out tenants that did not exist yet, whatever today is.
+        try await TestApp.run(clock: { ReportFixtures.date("2026-10-20T12:00:00Z") }) { app in
             let seed = try await SeedConfiguration.create(on: app)
             let other = try await SeedConfiguration.create(on: app, tenant: "Beta, Ltd")
             for instant in ["2026-10-31T23:59:59Z", "2026-11-01T00:00:00Z", "2026-11-30T23:59:59.999Z", "2026-12-01T00:00:00Z"] {
