@@ -51,7 +51,8 @@ public struct APIDependencies: Sendable {
 
 public enum HandoffApplication {
     public static func router(_ dependencies: APIDependencies) throws -> Router<BasicRequestContext> {
-        let routes = RouteTable(openAPIYAML: String(decoding: try OpenAPIDocument.yaml(), as: UTF8.self))
+        let document = String(decoding: try OpenAPIDocument.yaml(), as: UTF8.self)
+        let routes = RouteTable(openAPIYAML: document)
         let router = Router(context: BasicRequestContext.self)
         let problems = ProblemMiddleware<BasicRequestContext>(routes: routes)
         router.add(middleware: problems)
@@ -60,6 +61,7 @@ public enum HandoffApplication {
         router.add(middleware: BodyLimitMiddleware(maxBytes: APILimits.maxBodyBytes))
         router.add(middleware: AuthMiddleware(operatorKey: dependencies.operatorKey, keys: dependencies.keyCache, routes: routes))
         router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(dependencies.rateLimit), clock: dependencies.clock))
+        router.add(middleware: ParameterValidationMiddleware(routes: routes, parameters: try ParameterTable(openAPIYAML: document)))
         router.add(middleware: AcceptBeforeWritesMiddleware())
         router.add(middleware: IdempotencyMiddleware(store: IdempotencyStore(database: dependencies.database), classify: problems.problem(for:request:)))
         let handlers = APIHandlers(dependencies)

@@ -39,12 +39,17 @@ public struct RouteTable: Sendable {
 
     /// The methods allowed on a concrete path, or nil when no template matches it.
     public func allowedMethods(for path: String) -> [String]? {
+        route(for: path)?.methods
+    }
+
+    /// The route whose template matches a concrete path.
+    public func route(for path: String) -> Route? {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         for (route, pattern) in zip(routes, patterns) where pattern.count == segments.count {
             let matches = zip(pattern, segments).allSatisfy { literal, segment in
                 literal.map { $0 == segment } ?? !segment.isEmpty
             }
-            if matches { return route.methods }
+            if matches { return route }
         }
         return nil
     }

@@ -64,7 +64,7 @@ struct TenantsTests {
             let fetched = try await app.request(.get, "/v1/tenants/\(id)", key: TestApp.operatorKey)
             #expect(try fetched.json()["name"] as? String == "New")
             #expect(try await app.request(.get, "/v1/tenants/\(UUID())", key: TestApp.operatorKey).status == .notFound)
-            #expect(try await app.request(.get, "/v1/tenants/not-a-uuid", key: TestApp.operatorKey).status == .notFound)
+            #expect(try await app.request(.get, "/v1/tenants/not-a-uuid", key: TestApp.operatorKey).status == .unprocessableContent)
             #expect(try await app.request(.patch, "/v1/tenants/\(UUID())", key: TestApp.operatorKey, json: #"{"name":"X"}"#).status == .notFound)
         }
     }

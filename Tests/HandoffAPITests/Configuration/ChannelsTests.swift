@@ -352,7 +352,7 @@ struct ChannelsTests {
             let id = try #require(created["id"] as? String)
             let secret = try #require(created["secret"] as? String)
             expectProblem(try await app.request(.post, "/v1/channels/\(unknownID())/rotate-secret", key: key), .notFound, slug: "not-found")
-            expectProblem(try await app.request(.post, "/v1/channels/not-a-uuid/rotate-secret", key: key), .notFound)
+            try expectValidation(try await app.request(.post, "/v1/channels/not-a-uuid/rotate-secret", key: key), fields: ["id"])
             let foreign = try await app.request(.post, "/v1/channels/\(id)/rotate-secret", key: other)
             expectProblem(foreign, .notFound, slug: "not-found")
             #expect(!foreign.text.contains("whsec_"))

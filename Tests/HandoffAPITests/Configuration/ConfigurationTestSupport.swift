@@ -263,8 +263,8 @@ enum ConfigChecks {
         #expect(try await app.listIDs(collection, key: other).contains(id) == false, sourceLocation: sourceLocation)
         let after = try await app.get("\(collection)/\(id)", key: owner)
         #expect(jsonBody(after) == jsonBody(before), "another tenant changed \(id)", sourceLocation: sourceLocation)
-        // An id that is not a UUID names nothing either.
-        expectProblem(try await app.request(.get, "\(collection)/not-a-uuid", key: owner), .notFound, sourceLocation: sourceLocation)
+        // An id that is not a UUID is a 422 naming `id`, as every malformed parameter is.
+        try expectValidation(try await app.request(.get, "\(collection)/not-a-uuid", key: owner), fields: ["id"], sourceLocation: sourceLocation)
         expectProblem(try await app.request(.delete, "\(collection)/\(unknownID())", key: owner), .notFound, sourceLocation: sourceLocation)
     }
 

@@ -111,7 +111,7 @@ struct DeliveriesAPITests {
                     #expect(try await app.listIDs("/v1/deliveries?event_id=\(first.id.uuidString.lowercased())", key: otherKey) == [])
                     expectProblem(try await app.request(.post, "/v1/deliveries/\(failed.uuidString.lowercased())/retry", key: otherKey), .notFound, slug: "not-found")
                     expectProblem(try await app.request(.post, "/v1/deliveries/\(unknownID())/retry", key: key), .notFound, slug: "not-found")
-                    expectProblem(try await app.request(.post, "/v1/deliveries/not-an-id/retry", key: key), .notFound, slug: "not-found")
+                    try expectValidation(try await app.request(.post, "/v1/deliveries/not-an-id/retry", key: key), fields: ["id"])
 
                     // Retry: pending again at once, log kept; the dispatcher,
                     // woken by the retry's NOTIFY, sends it again.
