@@ -29,6 +29,7 @@ struct ConfigTable: Sendable {
                     UNION ALL SELECT 'SLA policy ' || name FROM sla_policies WHERE tenant_id = $1
                         AND EXISTS (SELECT FROM jsonb_array_elements(escalations) e WHERE (e->>'owner_id')::uuid = $2)
                     UNION ALL SELECT count(*) || ' lead(s)' FROM leads WHERE tenant_id = $1 AND owner_id = $2 HAVING count(*) > 0
+                    UNION ALL SELECT count(*) || ' recorded response(s)' FROM lead_responses WHERE tenant_id = $1 AND owner_id = $2 HAVING count(*) > 0
                     """
             )
         case .team:

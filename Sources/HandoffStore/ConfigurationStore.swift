@@ -101,6 +101,17 @@ public struct ConfigurationStore: Sendable {
     /// Deletes the record unless something still refers to it; false when the
     /// tenant has no such record.
     public func delete(_ kind: ConfigKind, id: UUID, tenantID: UUID) async throws -> Bool {
+        do {
+            return try await deleteUnlessReferenced(kind, id: id, tenantID: tenantID)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+            // A referrer the check does not list, or one written since it ran:
+            // the foreign key still refuses, and the caller still hears who.
+            let table = error.serverInfo?[.tableName] ?? "another record"
+            throw ConfigWriteError.referenced(by: [table.replacingOccurrences(of: "_", with: " ")])
+        }
+    }
+
+    private func deleteUnlessReferenced(_ kind: ConfigKind, id: UUID, tenantID: UUID) async throws -> Bool {
         try await database.tenant(tenantID) { connection in
             let table = ConfigTable.of(kind)
             if let referrers = table.referrers {

@@ -407,6 +407,26 @@ struct OwnersTests {
         }
     }
 
+    @Test("an owner who recorded a response on someone else's lead is a 409 naming it, not a 500")
+    func deleteOwnerWithRecordedResponses() async throws {
+        try await TestApp.run(clock: { .wednesdayMorning }) { app in
+            let seed = try await SeedConfiguration.create(on: app)
+            let lead = try await app.request(.post, "/v1/leads", key: seed.key, json: seed.lead(country: "DE"))
+            let id = try lead.json()["id"] as? String ?? ""
+            #expect(try lead.json()["owner_id"] as? String == seed.ana)
+            // Bob answers Ana's lead, then leaves every team: only his response still names him.
+            let answered = try await app.request(.post, "/v1/leads/\(id)/responses", key: seed.key,
+                                                 json: #"{"channel":"call","owner_id":"\#(seed.bob)"}"#)
+            #expect(answered.status == .created, "\(answered.text)")
+            #expect(try await app.patch("/v1/teams/\(seed.sdrTeam)", key: seed.key, ["member_ids": [seed.ana]]).status == .ok)
+
+            let response = try await app.request(.delete, "/v1/owners/\(seed.bob)", key: seed.key)
+            expectProblem(response, .conflict, slug: "still-referenced")
+            #expect((try response.json()["detail"] as? String ?? "").contains("1 recorded response(s)"), "\(response.text)")
+            #expect(try await app.request(.get, "/v1/owners/\(seed.bob)", key: seed.key).status == .ok, "nothing was deleted")
+        }
+    }
+
     @Test("the 409 names every referrer at once")
     func conflictNamesAllReferrers() async throws {
         try await TestApp.run { app in
