@@ -17,7 +17,7 @@ as_root() {
 ensure_packages() {
     local missing=()
     local pkg
-    for pkg in postgresql libpq-dev libssl-dev python3-aiosmtpd faketime; do
+    for pkg in postgresql libpq-dev libssl-dev python3-aiosmtpd; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if [ "${#missing[@]}" -gt 0 ]; then
@@ -35,7 +35,7 @@ pg_bin() {
 }
 
 # Runs a PostgreSQL binary as the cluster's owner, in the moved clock of
-# HANDOFF_CLOCK_OFFSET when one is set (see with_clock_offset).
+# HANDOFF_CLOCK_OFFSET_DAYS when one is set (see with_clock_offset).
 pg_as_owner() {
     if [ "$(id -u)" -eq 0 ]; then
         runuser -u postgres -- env "${CLOCK_OFFSET_ENV[@]}" "$@"
@@ -44,16 +44,17 @@ pg_as_owner() {
     fi
 }
 
-# HANDOFF_CLOCK_OFFSET (libfaketime's relative form, e.g. +400d) moves the
-# wall clock that PostgreSQL and the tests read; the monotonic clock, which
-# NIO schedules with, is left alone so that timeouts keep their length.
+# HANDOFF_CLOCK_OFFSET_DAYS=N moves the wall clock that PostgreSQL and the
+# tests read N days ahead, through scripts/lib/clock_offset.c (an LD_PRELOAD
+# shim built here); monotonic clocks and timers are left alone.
 CLOCK_OFFSET_ENV=()
-if [ -n "${HANDOFF_CLOCK_OFFSET:-}" ]; then
+if [ -n "${HANDOFF_CLOCK_OFFSET_DAYS:-}" ]; then
+    CLOCK_OFFSET_LIB="$(mktemp -d /tmp/handoff-clock.XXXXXX)/clock_offset.so"
+    chmod 755 "$(dirname "$CLOCK_OFFSET_LIB")"   # PostgreSQL's user loads it too
+    "${CC:-cc}" -shared -fPIC -O2 -o "$CLOCK_OFFSET_LIB" "$HANDOFF_ROOT/scripts/lib/clock_offset.c" -ldl
     CLOCK_OFFSET_ENV=(
-        LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
-        FAKETIME="$HANDOFF_CLOCK_OFFSET"
-        FAKETIME_DONT_FAKE_MONOTONIC=1
-        FAKETIME_DONT_RESET=1
+        LD_PRELOAD="$CLOCK_OFFSET_LIB"
+        HANDOFF_CLOCK_OFFSET_SECONDS="$((HANDOFF_CLOCK_OFFSET_DAYS * 86400))"
     )
 fi
 with_clock_offset() { env "${CLOCK_OFFSET_ENV[@]}" "$@"; }
