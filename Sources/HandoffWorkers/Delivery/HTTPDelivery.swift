@@ -12,7 +12,11 @@ import NIOCore
 /// answered with a public address to our check and a private one to the
 /// client (DNS rebinding) still cannot reach an internal service: without
 /// HANDOFF_WEBHOOK_ALLOW_PRIVATE only https is allowed, and the internal
-/// service cannot present a certificate for the tenant's host name.
+/// service cannot present a certificate for the tenant's host name. The
+/// connection attempt still happens, so what the tenant reads of a failure
+/// is generic ("could not connect to the receiver"): refused, unreachable,
+/// TLS failure and the like look alike, with no address or errno, and the
+/// details go to the operator's logs only (`DeliveryAttemptResult.detail`).
 struct HTTPDelivery: Sendable {
     let client: HTTPClient
     let policy: DeliveryTargetPolicy
@@ -32,11 +36,11 @@ struct HTTPDelivery: Sendable {
         } catch is DeadlineExceeded {
             return .retryable("no answer within \(seconds) s")
         } catch let error as HTTPClientError {
-            return .retryable(Self.describe(error, url: url, seconds: seconds))
+            return .retryable(Self.describe(error, seconds: seconds), detail: "\(Self.hostAndPort(url)): \(error)")
         } catch let error as HostResolutionError {
-            return .retryable(error.description)
+            return .retryable("could not resolve the receiver's host name", detail: error.description)
         } catch {
-            return .retryable("could not deliver to \(Self.hostAndPort(url)): \(error)")
+            return .retryable(Self.unreachable, detail: "\(Self.hostAndPort(url)): \(String(reflecting: error))")
         }
     }
 
@@ -74,19 +78,17 @@ struct HTTPDelivery: Sendable {
         return .http(status: Int(response.status.code), location: response.headers.first(name: "location"), body: answer)
     }
 
-    static func describe(_ error: HTTPClientError, url: String, seconds: String) -> String {
-        let target = hostAndPort(url)
+    /// Every way of failing to reach the receiver, in one text.
+    static let unreachable = "could not connect to the receiver"
+
+    static func describe(_ error: HTTPClientError, seconds: String) -> String {
         switch error {
         case .deadlineExceeded, .readTimeout:
             return "no answer within \(seconds) s"
-        case .connectTimeout:
-            return "could not connect to \(target) within the timeout"
-        case .remoteConnectionClosed:
-            return "\(target) closed the connection before answering"
         case .invalidURL, .emptyHost, .emptyScheme:
             return "the URL cannot be used: \(error)"
         default:
-            return "could not deliver to \(target): \(error)"
+            return unreachable
         }
     }
 
