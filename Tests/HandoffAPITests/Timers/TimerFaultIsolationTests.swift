@@ -98,4 +98,33 @@ import Testing
             #expect(try await app.events(lead: held).map(\.type) == ["lead.assigned", "sla.warning"])
         }
     }
+
+    /// The failure that rolls a whole transaction back: a cached configuration
+    /// still names a channel deleted meanwhile, so the lead's new delivery
+    /// breaks a foreign key.
+    @Test func aLeadWhoseWriteTheDatabaseRefusesDoesNotHoldUpOtherTenants() async throws {
+        let clock = TestClock(.wednesdayMorning)
+        try await TestApp.run(clock: clock.function) { app in
+            let acme = try await SeedConfiguration.create(on: app, tenant: "Acme")
+            let beta = try await SeedConfiguration.create(on: app, tenant: "Beta")
+            let refused = try await app.createLead(acme)
+            let healthy = try await app.createLead(beta)
+            let acmeID = UUID(uuidString: acme.tenantID)!, slack = UUID(uuidString: acme.slack)!
+            let configurations = TenantConfigurationStore(database: app.database)
+            let stale = try await configurations.load(tenantID: acmeID)
+            try await app.database.system { connection in
+                try await connection.query("DELETE FROM deliveries WHERE channel_id = \(slack)", logger: TestDatabase.logger)
+                try await connection.query("DELETE FROM channels WHERE id = \(slack)", logger: TestDatabase.logger)
+            }
+            let store = TimerStore(database: app.database)
+            let batch = try await store.fireDue(now: .utcMorning(4), configuration: { tenantID in
+                tenantID == acmeID ? stale : try await configurations.load(tenantID: tenantID)
+            })
+            #expect(batch.fired == 1)
+            #expect(try await app.timers(lead: healthy).first?.firedAt == .utcMorning(4))
+            let failure = try #require(try await Self.failures(app, lead: refused).first)
+            #expect(!failure.fired && failure.failures == 1 && failure.failedAt == nil)
+            #expect(failure.lastError?.contains("23503") == true, "\(failure.lastError ?? "")")
+        }
+    }
 }
