@@ -72,10 +72,11 @@ public final class DeliveryDispatcher: Service, Sendable {
             configuration: Self.httpConfiguration(settings),
             backgroundActivityLogger: logger
         )
+        let pinned = PinnedHTTPClients(configuration: Self.httpConfiguration(settings))
         let senders = Senders(
             settings: settings,
             http: HTTPDelivery(
-                client: http, policy: DeliveryTargetPolicy(allowPrivate: settings.allowPrivateTargets),
+                client: http, pinned: pinned, policy: DeliveryTargetPolicy(allowPrivate: settings.allowPrivateTargets),
                 resolver: settings.resolver, timeout: settings.httpTimeout, maxResponseBytes: settings.maxResponseBytes
             ),
             smtp: SMTPClient(timeout: settings.smtpTimeout, logger: logger)
@@ -105,6 +106,7 @@ public final class DeliveryDispatcher: Service, Sendable {
             self.wakeup.stop()
         }
         try? await http.shutdown()
+        await pinned.shutdown()
         logger.info("delivery dispatcher stopped")
     }
 

@@ -192,12 +192,37 @@ struct DeliveryFaultIsolationTests {
                 let tenant = try await h.insertTenant()
                 let channel = try await h.insertChannel(tenantID: tenant, type: .webhook, config: ChannelConfig(url: receiver.url()))
                 let (_, delivery) = try await h.queue(tenantID: tenant, channelID: channel)
-                try await withDispatchers(database: h.database, settings: testDeliverySettings()) { _ in
+                _ = try await withDispatchers(database: h.database, settings: testDeliverySettings()) { _ in
                     try await h.waitFor(tenantID: tenant, deliveryID: delivery, status: "pending", attempts: 1)
                 }
                 let attempts = try await h.attempts(tenantID: tenant, deliveryID: delivery)
                 #expect(attempts.first?.error == "could not connect to the receiver")
                 #expect(try await h.delivery(tenantID: tenant, id: delivery).lastError == "could not connect to the receiver")
+            }
+        }
+    }
+
+    /// Resolves every name to loopback, as a rebinding name answers the check.
+    struct LoopbackResolver: HostResolver {
+        func addresses(of host: String, port: Int) async throws -> [String] { ["127.0.0.1"] }
+    }
+
+    @Test("a webhook connects to the address the target check approved, not to a second lookup of the name")
+    func connectsToTheCheckedAddress() async throws {
+        try await DeliveryHarness.run { h in
+            try await HTTPReceiver.with { receiver in
+                // A name no system resolver knows (RFC 6761): only the checked
+                // address can lead the request to the receiver.
+                let host = "receiver.handoff.invalid"
+                let url = "http://\(host):\(receiver.port)/hook"
+                let tenant = try await h.insertTenant()
+                let channel = try await h.insertChannel(tenantID: tenant, type: .webhook, config: ChannelConfig(url: url))
+                let (_, delivery) = try await h.queue(tenantID: tenant, channelID: channel)
+                let settings = testDeliverySettings(httpTimeout: .seconds(5), resolver: LoopbackResolver())
+                _ = try await withDispatchers(database: h.database, settings: settings) { _ in
+                    try await h.waitFor(tenantID: tenant, deliveryID: delivery, status: "delivered", timeout: .seconds(15))
+                }
+                #expect(receiver.requests.map { $0.header("host") } == ["\(host):\(receiver.port)"])
             }
         }
     }
