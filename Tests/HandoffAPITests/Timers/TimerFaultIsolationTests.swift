@@ -40,7 +40,7 @@ import Testing
             let healthy = try await app.createLead(beta)
             // A stored row the engine cannot read back: answers must be an object.
             let brokenID = UUID(uuidString: broken)!
-            try await app.database.system { connection in
+            _ = try await app.database.system { connection in
                 try await connection.query(
                     #"UPDATE leads SET answers = '"not an object"'::jsonb WHERE id = \#(brokenID)"#, logger: TestDatabase.logger
                 )
