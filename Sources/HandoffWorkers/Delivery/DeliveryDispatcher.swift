@@ -263,7 +263,6 @@ public final class DeliveryDispatcher: Service, Sendable {
         do {
             if try await store.renewLease(delivery, until: until, now: now) { return true }
             logger.notice("not sent: its lease ran out while it waited for a sending slot, and a later claim took it over", metadata: metadata)
-            Self.count(type: delivery.channelType.rawValue, outcome: "overtaken")
         } catch {
             var metadata = metadata
             metadata["error"] = "\(String(reflecting: error))"
