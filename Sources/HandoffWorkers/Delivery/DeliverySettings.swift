@@ -38,6 +38,9 @@ public struct DeliverySettings: Sendable {
     /// Told, as each send begins, how long after its due time it began:
     /// `serve` lets its intake yield to a dispatcher that falls behind.
     public var onLateness: (@Sendable (Duration) -> Void)?
+    /// HANDOFF_SECRET_KEY, to open webhook signing secrets; nil reads only
+    /// secrets stored before sealing.
+    public var secretKey: SecretKey?
 
     public init(
         allowPrivateTargets: Bool = false,
@@ -53,8 +56,10 @@ public struct DeliverySettings: Sendable {
         random: @escaping @Sendable () -> UInt64 = { UInt64.random(in: .min ... .max) },
         resolver: any HostResolver = SystemHostResolver(),
         onListening: (@Sendable () -> Void)? = nil,
-        onLateness: (@Sendable (Duration) -> Void)? = nil
+        onLateness: (@Sendable (Duration) -> Void)? = nil,
+        secretKey: SecretKey? = nil
     ) {
+        self.secretKey = secretKey
         self.allowPrivateTargets = allowPrivateTargets
         self.smtp = smtp
         self.concurrency = max(1, concurrency)
