@@ -85,13 +85,18 @@ $$;
 ALTER TABLE tenants ADD COLUMN send_quota_per_day integer NOT NULL DEFAULT 10000
     CHECK (send_quota_per_day BETWEEN 0 AND 10000000);
 
--- Deliveries queued per tenant and UTC day, spread over 8 slots like
--- owner_load: one counter row per tenant would be locked from each lead's
--- increment through its commit, serializing the tenant's intake.
+-- Deliveries queued per tenant and UTC day, as a few counter rows whose sum
+-- is the count. A transaction never waits for a counter row: one row per
+-- tenant would be locked from each lead's increment through its commit,
+-- serializing the tenant's intake, and transactions that queue deliveries for
+-- several tenants (the timer engine's batches) would deadlock taking the rows
+-- in different orders. So each increment takes a row no other transaction
+-- holds (FOR UPDATE SKIP LOCKED; its own are never skipped), or adds one: at
+-- most as many rows as transactions that ran at once.
 CREATE TABLE send_counts (
     tenant_id  uuid NOT NULL REFERENCES tenants (id),
     day        date NOT NULL,
-    slot       smallint NOT NULL CHECK (slot BETWEEN 0 AND 7),
+    slot       integer NOT NULL,
     sent       integer NOT NULL,
     PRIMARY KEY (tenant_id, day, slot)
 ) WITH (fillfactor = 50);
@@ -127,9 +132,18 @@ BEGIN
             v_quota, v_day);
         RETURN NEW;
     END IF;
-    INSERT INTO send_counts AS c (tenant_id, day, slot, sent)
-    VALUES (NEW.tenant_id, v_day, floor(random() * 8)::smallint, 1)
-    ON CONFLICT (tenant_id, day, slot) DO UPDATE SET sent = c.sent + 1;
+    UPDATE send_counts c SET sent = c.sent + 1
+    WHERE (c.tenant_id, c.day, c.slot) = (
+        SELECT f.tenant_id, f.day, f.slot FROM send_counts f
+        WHERE f.tenant_id = NEW.tenant_id AND f.day = v_day
+        ORDER BY f.slot LIMIT 1 FOR UPDATE SKIP LOCKED);
+    IF NOT FOUND THEN
+        -- A random slot: two transactions adding a row at once collide (and
+        -- one waits for the other) about once in a billion.
+        INSERT INTO send_counts (tenant_id, day, slot, sent)
+        VALUES (NEW.tenant_id, v_day, floor(random() * 2147483647)::integer, 1)
+        ON CONFLICT DO NOTHING;
+    END IF;
     RETURN NEW;
 END
 $$;
