@@ -1,4 +1,5 @@
 import Foundation
+import HandoffCore
 import HandoffStore
 import Synchronization
 
@@ -29,6 +30,8 @@ final class ReadinessCheck: Sendable {
                     return .unavailable("The schema is behind this build by \(pending.count) migration(s); run `handoff migrate`.")
                 }
                 return .ready
+            } catch let error as MigrationPlanError {
+                return .unavailable("The schema does not match this build: \(error).")
             } catch {
                 return .unavailable("The database did not answer the readiness check.")
             }
