@@ -50,3 +50,25 @@ struct SendQuotaTests {
         }
     }
 }
+
+extension SendQuotaTests {
+    @Test("a manual retry is a send too: refused over the quota, sent once the operator raises it")
+    func retriesCountAgainstTheQuota() async throws {
+        let clock = TestClock(.wednesdayMorning)
+        try await TestApp.run(clock: clock.function) { app in
+            let seed = try await SeedConfiguration.create(on: app)
+            #expect(try await app.patch("/v1/tenants/\(seed.tenantID)", key: TestApp.operatorKey, ["send_quota_per_day": 1]).status == .ok)
+            #expect(try await app.request(.post, "/v1/leads", key: seed.key, json: seed.lead()).status == .created)
+            let failed = try #require(try await app.list("/v1/deliveries?status=failed", key: seed.key).first?["id"] as? String)
+
+            let refused = try await app.request(.post, "/v1/deliveries/\(failed)/retry", key: seed.key)
+            #expect(try refused.json()["status"] as? String == "failed", "\(refused.text)")
+            #expect((try refused.json()["last_error"] as? String)?.contains("send quota") == true)
+
+            #expect(try await app.patch("/v1/tenants/\(seed.tenantID)", key: TestApp.operatorKey, ["send_quota_per_day": 10]).status == .ok)
+            let retried = try await app.request(.post, "/v1/deliveries/\(failed)/retry", key: seed.key)
+            #expect(try retried.json()["status"] as? String == "pending", "\(retried.text)")
+            #expect(try await app.get("/v1/tenants/\(seed.tenantID)", key: TestApp.operatorKey)["sends_today"] as? Int == 2)
+        }
+    }
+}
