@@ -18,7 +18,10 @@ extension APIHandlers {
         let (configuration, funnel) = try await funnel(of: submission, tenantID: tenantID)
         let plan = try await mapLeadErrors {
             try await intakeGate.admit {
-                try await leads.intake(submission, funnel: funnel, configuration: configuration, tenantID: tenantID, now: clock())
+                try await leads.intake(
+                    submission, funnel: funnel, configuration: configuration, tenantID: tenantID, now: clock(),
+                    idempotency: IntakeIdempotency.current
+                )
             }
         }
         if !plan.timers.isEmpty || !plan.deliveries.isEmpty { outbox.raise() }

@@ -21,7 +21,8 @@ public struct ClaimedDelivery: Sendable {
     public var channelType: NotificationChannel.Kind
     /// Nil when the stored config does not decode.
     public var config: ChannelConfig?
-    /// `whsec_…` for webhook channels.
+    /// The webhook channel's signing secret as stored: sealed with
+    /// HANDOFF_SECRET_KEY (`SealedSecret`), opened only by the sender.
     public var secret: String?
     /// The claim's token: the outcome is recorded, and the lease renewed,
     /// only while the row still carries it (a later claim replaces it).

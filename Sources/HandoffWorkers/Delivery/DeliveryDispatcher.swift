@@ -284,7 +284,7 @@ struct Senders: Sendable {
     let email: EmailSender
 
     init(settings: DeliverySettings, http: HTTPDelivery, smtp: SMTPClient) {
-        webhook = WebhookSender(http: http)
+        webhook = WebhookSender(http: http, secretKey: settings.secretKey)
         slack = SlackSender(http: http)
         email = EmailSender(client: smtp, configuration: settings.smtp)
     }

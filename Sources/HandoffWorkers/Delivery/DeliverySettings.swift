@@ -42,6 +42,9 @@ public struct DeliverySettings: Sendable {
     /// (`DeliveryLateness`): `serve` lets its intake yield to a dispatcher
     /// that falls behind. Time waiting on slow receivers is not counted.
     public var onLateness: (@Sendable (Duration) -> Void)?
+    /// HANDOFF_SECRET_KEY, to open webhook signing secrets; nil reads only
+    /// secrets stored before sealing.
+    public var secretKey: SecretKey?
 
     public init(
         allowPrivateTargets: Bool = false,
@@ -57,8 +60,10 @@ public struct DeliverySettings: Sendable {
         random: @escaping @Sendable () -> UInt64 = { UInt64.random(in: .min ... .max) },
         resolver: any HostResolver = SystemHostResolver(),
         onListening: (@Sendable () -> Void)? = nil,
-        onLateness: (@Sendable (Duration) -> Void)? = nil
+        onLateness: (@Sendable (Duration) -> Void)? = nil,
+        secretKey: SecretKey? = nil
     ) {
+        self.secretKey = secretKey
         self.allowPrivateTargets = allowPrivateTargets
         self.smtp = smtp
         self.concurrency = max(1, concurrency)

@@ -46,7 +46,9 @@ struct DeliveriesAPITests {
                 let failed = try await DeliveryHarness.insertDelivery(tenantID: tenant, eventID: first.id, channelID: goneChannel, client: client, logger: logger)
                 let later = try await DeliveryHarness.insertDelivery(tenantID: tenant, eventID: second.id, channelID: channel, client: client, logger: logger)
 
-                try await withDispatchers(database: app.database, settings: testDeliverySettings()) { _ in
+                var settings = testDeliverySettings()
+                settings.secretKey = app.dependencies.secretKey  // the API stored the secrets sealed with it
+                try await withDispatchers(database: app.database, settings: settings) { _ in
                     let h = DeliveryHarness(database: app.database)
                     for id in [delivered, failed, later] { try await h.waitFor(tenantID: tenant, deliveryID: id) }
 
