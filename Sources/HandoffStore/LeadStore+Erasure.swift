@@ -13,6 +13,8 @@ public enum LeadErasureResult: Sendable, Equatable {
 extension LeadStore {
     /// The note a cancelled delivery of an erased lead carries.
     public static let erasedDeliveryError = "cancelled: the lead was erased; nothing more is sent about it"
+    /// What replaces an error text of an erased lead's delivery (it may quote the receiver's answer).
+    public static let erasedAttemptError = "removed: the lead was erased"
 
     /// Erases the lead's personal data everywhere it was copied, in one
     /// transaction, and keeps an anonymous tombstone: status, owner, funnel,
@@ -26,6 +28,8 @@ extension LeadStore {
     /// - pending deliveries are cancelled (`failed`, saying why) and pending
     ///   timers too: nobody can act on an anonymous lead, so nothing more is
     ///   announced about it, and its owner's open-lead count is freed;
+    /// - error texts of its deliveries and attempts (receivers' answers,
+    ///   which may echo the payload) are replaced;
     /// - stored Idempotency-Key replays that contain the lead are dropped.
     ///
     /// The lead row is locked first, as the timer engine and responses lock
@@ -74,6 +78,23 @@ extension LeadStore {
                 FROM events e
                 WHERE d.tenant_id = \(tenantID) AND d.status = 'pending'
                   AND e.tenant_id = d.tenant_id AND e.id = d.event_id AND e.lead_id = \(leadID)
+                """,
+                logger: database.logger
+            )
+            // A receiver's answer is quoted in the attempt log and may echo
+            // the payload it was sent; the status code and timing stay.
+            try await connection.query(
+                """
+                WITH of_lead AS (
+                    SELECT d.id FROM deliveries d JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+                    WHERE d.tenant_id = \(tenantID) AND e.lead_id = \(leadID)
+                ), attempts AS (
+                    UPDATE delivery_attempts a SET error = \(Self.erasedAttemptError)
+                    FROM of_lead WHERE a.tenant_id = \(tenantID) AND a.delivery_id = of_lead.id AND a.error IS NOT NULL
+                )
+                UPDATE deliveries d SET last_error = \(Self.erasedAttemptError)
+                FROM of_lead WHERE d.tenant_id = \(tenantID) AND d.id = of_lead.id
+                  AND d.last_error IS NOT NULL AND d.last_error <> \(Self.erasedDeliveryError)
                 """,
                 logger: database.logger
             )

@@ -1,4 +1,5 @@
 import Foundation
+import HandoffCore
 import HTTPTypes
 import PostgresNIO
 import Testing
@@ -34,6 +35,21 @@ struct LeadErasureTests {
                  "answers":{"team_size":"10-50"},"attributes":{"country":"DE"}}
                 """)
             let otherID = try #require(try other.json()["id"] as? String)
+            // A receiver that answered by echoing the payload: its words are in the log.
+            try await app.database.system { connection in
+                try await connection.query(
+                    """
+                    WITH one AS (
+                        SELECT d.tenant_id, d.id FROM deliveries d JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+                        WHERE e.lead_id = \(UUID(uuidString: id)!) LIMIT 1
+                    ), attempt AS (
+                        INSERT INTO delivery_attempts (tenant_id, id, delivery_id, attempted_at, duration_ms, status_code, error)
+                        SELECT tenant_id, \(UUID.v7(at: clock.now)), id, \(clock.now), 20, 422, 'the receiver answered 422: bad email max@example.de' FROM one
+                    )
+                    UPDATE deliveries d SET status = 'failed', attempts = 1, last_error = 'the receiver answered 422: bad email max@example.de'
+                    FROM one WHERE d.tenant_id = one.tenant_id AND d.id = one.id
+                    """, logger: TestDatabase.logger)
+            }
             clock.advance(by: 30)
 
             // Only an admin key erases.
@@ -132,6 +148,8 @@ struct LeadErasureTests {
             let checks: [(String, PostgresQuery)] = [
                 ("leads", "SELECT count(*)::int FROM leads l WHERE l::text ILIKE ANY (\(needles.map { "%\($0)%" }))"),
                 ("events", "SELECT count(*)::int FROM events e WHERE e.payload::text ILIKE ANY (\(needles.map { "%\($0)%" }))"),
+                ("deliveries", "SELECT count(*)::int FROM deliveries d WHERE d.last_error ILIKE ANY (\(needles.map { "%\($0)%" }))"),
+                ("delivery_attempts", "SELECT count(*)::int FROM delivery_attempts a WHERE a.error ILIKE ANY (\(needles.map { "%\($0)%" }))"),
                 ("idempotency_keys", """
                     SELECT count(*)::int FROM idempotency_keys k, unnest(\(needles)::text[]) AS n(needle)
                     WHERE position(convert_to(n.needle, 'UTF8') IN coalesce(k.response_body, ''::bytea)) > 0
