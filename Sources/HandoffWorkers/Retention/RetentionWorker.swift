@@ -39,10 +39,12 @@ public final class RetentionWorker: Service, Sendable {
         public var attempts = 0
         public var deliveries = 0
         public var events = 0
+        /// Tenants whose rollup or pruning failed in this pass.
+        public var failedTenants = 0
 
         public var description: String {
             "rolled up \(rolledUpDays) day(s); pruned \(idempotencyKeys) idempotency key(s), \(timers) timer(s), "
-                + "\(attempts) attempt(s), \(deliveries) deliveries, \(events) event(s)"
+                + "\(attempts) attempt(s), \(deliveries) deliveries, \(events) event(s); \(failedTenants) tenant(s) failed"
         }
     }
 
@@ -82,11 +84,21 @@ public final class RetentionWorker: Service, Sendable {
         while !stopping {
             let page = try await store.tenants(after: after, limit: settings.tenantPage)
             for tenant in page where !stopping {
-                pass.rolledUpDays += try await rollUp(tenant.id, mark: tenant.rolledUpUntil, closedBefore: closedBefore, now: now)
-                pass.timers += try await batches { try await self.store.pruneSettledTimers(tenantID: tenant.id, before: timers, limit: $0) }
-                pass.attempts += try await batches { try await self.store.pruneAttempts(tenantID: tenant.id, before: records, limit: $0) }
-                pass.deliveries += try await batches { try await self.store.pruneDeliveries(tenantID: tenant.id, before: records, limit: $0) }
-                pass.events += try await batches { try await self.store.pruneEvents(tenantID: tenant.id, before: records, limit: $0) }
+                // One tenant's failure (say, it was deleted meanwhile) does
+                // not hold the others back; its next pass tries again.
+                do {
+                    pass.rolledUpDays += try await rollUp(tenant.id, mark: tenant.rolledUpUntil, closedBefore: closedBefore, now: now)
+                    pass.timers += try await batches { try await self.store.pruneSettledTimers(tenantID: tenant.id, before: timers, limit: $0) }
+                    pass.attempts += try await batches { try await self.store.pruneAttempts(tenantID: tenant.id, before: records, limit: $0) }
+                    pass.deliveries += try await batches { try await self.store.pruneDeliveries(tenantID: tenant.id, before: records, limit: $0) }
+                    pass.events += try await batches { try await self.store.pruneEvents(tenantID: tenant.id, before: records, limit: $0) }
+                } catch {
+                    if stopping { throw error }
+                    pass.failedTenants += 1
+                    logger.warning("retention of a tenant failed; its next pass tries again", metadata: [
+                        "tenant_id": "\(tenant.id.lowercasedString)", "error": "\(String(reflecting: error))",
+                    ])
+                }
             }
             guard page.count == settings.tenantPage, let last = page.last else { break }
             after = last.id
