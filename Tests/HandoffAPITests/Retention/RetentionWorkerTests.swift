@@ -156,6 +156,33 @@ struct RetentionWorkerTests {
         }
     }
 
+    @Test("workers side by side roll each closed day up once")
+    func workersSideBySideCountEachDayOnce() async throws {
+        let clock = TestClock(Self.start)
+        try await TestApp.run(clock: clock.function) { app in
+            let seed = try await SeedConfiguration.create(on: app)
+            for day in 0..<3 {
+                clock.set(Self.start.addingTimeInterval(Double(day) * 86_400))
+                for _ in 0...day { _ = try await Self.lead(seed.lead(), app: app, seed: seed) }
+            }
+            clock.set(Self.start.addingTimeInterval(5 * 86_400))
+            let expected = try await Self.tenantUsage(app, key: seed.key, from: "2026-11-25", to: "2026-11-29")
+            #expect(expected["leads_received"] == 6)
+            let workers = (0..<4).map { _ in
+                RetentionWorker(database: app.database, settings: RetentionSettings(clock: clock.function, batchSize: 1), logger: TestDatabase.logger)
+            }
+            let days = try await withThrowingTaskGroup(of: Int.self) { group in
+                for worker in workers { group.addTask { try await worker.runOnce(now: clock.now).rolledUpDays } }
+                return try await group.reduce(0, +)
+            }
+            #expect(days == 3, "three days with leads, each rolled up by one worker")
+            let tenant = try #require(UUID(uuidString: seed.tenantID))
+            #expect(try await Self.count(
+                "SELECT sum(value)::int FROM usage_daily WHERE tenant_id = \(tenant) AND metric = 'leads_received'", app) == 6)
+            #expect(try await Self.tenantUsage(app, key: seed.key, from: "2026-11-25", to: "2026-11-29") == expected)
+        }
+    }
+
     @Test("serve and worker run the retention worker beside the timers and deliveries")
     func workersIncludeRetention() async throws {
         try await TestApp.run { app in
