@@ -144,3 +144,17 @@ extension APIHandlers {
         }
     }
 }
+
+extension APIHandlers {
+    /// `DELETE /v1/leads/{id}`: the lead's personal data erased everywhere,
+    /// an anonymous tombstone kept. A second erasure is the same 204 (see
+    /// openapi.yaml): DELETE is idempotent, and the tombstone still exists.
+    func eraseLead(_ input: Operations.EraseLead.Input) async throws -> Operations.EraseLead.Output {
+        let tenantID = try RequestIdentity.tenantID()
+        let id = try UUID(pathID: input.path.id, resource: "lead")
+        switch try await leads.erase(leadID: id, tenantID: tenantID, now: clock()) {
+        case .erased, .alreadyErased: return .noContent(.init())
+        case .notFound: throw Problem.notFound("lead")
+        }
+    }
+}

@@ -49,3 +49,24 @@ extension Components.Schemas.Tenant {
         )
     }
 }
+
+extension APIHandlers {
+    /// `DELETE /v1/tenants/{id}`: a suspended tenant and all of its data.
+    func deleteTenant(_ input: Operations.DeleteTenant.Input) async throws -> Operations.DeleteTenant.Output {
+        try RequestIdentity.requireOperator()
+        let id = try UUID(pathID: input.path.id, resource: "tenant")
+        switch try await tenants.delete(id) {
+        case .deleted:
+            // Its keys stop at once here; other processes hear the NOTIFY.
+            keyCache.invalidate(tenantID: id)
+            configurationCache.invalidate(tenantID: id)
+            return .noContent(.init())
+        case .active:
+            throw Problem.conflict(
+                "The tenant is active. Suspend it first (PATCH /v1/tenants/{id} with {\"status\": \"suspended\"}), then delete it."
+            )
+        case .notFound:
+            throw Problem.notFound("tenant")
+        }
+    }
+}

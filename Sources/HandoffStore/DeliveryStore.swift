@@ -70,6 +70,8 @@ public struct DeliveryClaim: Sendable {
 public enum DeliveryRetryResult: Sendable, Equatable {
     case retried(DeliveryRecord)
     case alreadyPending
+    /// Delivered is final: billing counted it on the day it was delivered.
+    case alreadyDelivered
     case notFound
 }
 
@@ -392,9 +394,12 @@ public struct DeliveryStore: Sendable {
         return (deliveries, next)
     }
 
-    /// Puts a settled delivery back in the queue, due now, with a fresh retry
-    /// schedule; the attempt log is kept. A pending one is left alone. The
-    /// caller raises `OutboxSignal` after this returns, so dispatchers wake.
+    /// Puts a failed delivery back in the queue, due now, with a fresh retry
+    /// schedule; the attempt log is kept. A pending one is left alone, and so
+    /// is a delivered one: its `delivered_at` is what billing counted, and a
+    /// closed period's usage must not change (a re-send would move it out of
+    /// its month, or out of billing if the re-send then failed). The caller
+    /// raises `OutboxSignal` after this returns, so dispatchers wake.
     public func retry(tenantID: UUID, id: UUID, now: Date) async throws -> DeliveryRetryResult {
         try await database.tenant(tenantID) { connection in
             var current: String?
@@ -406,6 +411,7 @@ public struct DeliveryStore: Sendable {
             }
             guard let current else { return .notFound }
             guard current != DeliveryStatus.pending.rawValue else { return .alreadyPending }
+            guard current != DeliveryStatus.delivered.rawValue else { return .alreadyDelivered }
             // The counter restarts so the retry gets the whole schedule again;
             // the log keeps every earlier attempt, and the API counts those.
             // The claim token, not the counter, fences late senders: clearing

@@ -61,7 +61,7 @@ struct Serve: AsyncParsableCommand {
 }
 
 struct Worker: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the timer engine and delivery workers without the API.")
+    static let configuration = CommandConfiguration(abstract: "Run the timer engine, delivery and retention workers without the API.")
 
     func run() async throws {
         let settings = try Settings()

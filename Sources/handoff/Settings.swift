@@ -32,6 +32,8 @@ struct Settings {
     /// HANDOFF_DATABASE_POOL_SIZE: connections the API's pool opens at most
     /// (the workers have their own, `WorkerSettings.poolSize`).
     var databasePoolSize: Int
+    /// HANDOFF_RETENTION_DAYS: how long events and deliveries are kept.
+    var retentionDays: Int
 
     init(reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider())) throws {
         guard let databaseURL = reader.string(forKey: "database.url", isSecret: true) else {
@@ -83,6 +85,10 @@ struct Settings {
         } else {
             databasePoolSize = DatabaseURL.defaultPoolSize
         }
+        switch RetentionPolicy.days(from: reader.string(forKey: "handoff.retention.days")) {
+        case .success(let days): retentionDays = days
+        case .failure(let failure): throw ValidationError(failure.message)
+        }
     }
 
     /// Empty counts as unset: compose passes `${HANDOFF_SMTP_URL:-}` through.
@@ -107,7 +113,10 @@ struct Settings {
 
     /// The background services' settings.
     var workers: WorkerSettings {
-        WorkerSettings(delivery: DeliverySettings(allowPrivateTargets: allowPrivateTargets, smtp: smtp, secretKey: secretKey))
+        WorkerSettings(
+            delivery: DeliverySettings(allowPrivateTargets: allowPrivateTargets, smtp: smtp, secretKey: secretKey),
+            retention: RetentionSettings(policy: RetentionPolicy(days: retentionDays))
+        )
     }
 
     /// The API's pool (and the one of short-lived commands) unless `poolSize` says otherwise.
