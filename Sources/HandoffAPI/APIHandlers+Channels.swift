@@ -13,11 +13,20 @@ extension APIHandlers {
         if let type = input.query._type { filter["type"] = type.rawValue }
         if let active = input.query.active { filter["active"] = active }
         let (records, next) = try await listConfig(NotificationChannel.self, limit: input.query.limit, cursor: input.query.cursor, filter: filter)
-        return .ok(.init(body: .json(.init(data: try records.map { try wire($0) }, nextCursor: .init(next)))))
+        return .ok(.init(body: .json(.init(data: try records.map { try wire(forCaller($0)) }, nextCursor: .init(next)))))
     }
 
     func getChannel(_ input: Operations.GetChannel.Input) async throws -> Operations.GetChannel.Output {
-        .ok(.init(body: .json(try wire(await getConfig(NotificationChannel.self, id: input.path.id)))))
+        .ok(.init(body: .json(try wire(forCaller(await getConfig(NotificationChannel.self, id: input.path.id))))))
+    }
+
+    /// The channel as the calling key may see it: targets that are
+    /// credentials are masked for keys that may not change them (`read`).
+    private func forCaller(_ channel: NotificationChannel) -> NotificationChannel {
+        guard case .tenantKey(_, _, let scopes) = RequestIdentity.current, !scopes.contains(.admin) else { return channel }
+        var masked = channel
+        masked.config = channel.config.masked()
+        return masked
     }
 
     func updateChannel(_ input: Operations.UpdateChannel.Input) async throws -> Operations.UpdateChannel.Output {
@@ -41,7 +50,7 @@ extension APIHandlers {
         }
         let rotated = try await config.update(NotificationChannel.self, id: id, tenantID: tenantID) { channel in
             var channel = channel
-            channel.secret = WebhookSecret.generate().text
+            channel.secret = SealedSecret.seal(WebhookSecret.generate().text, with: secretKey)
             channel.updatedAt = now
             return .success(channel)
         }
@@ -50,11 +59,13 @@ extension APIHandlers {
         return .ok(.init(body: .json(try created(rotated))))
     }
 
+    /// A new webhook channel's signing secret is stored sealed (HANDOFF_SECRET_KEY).
     private var makeChannel: Make<NotificationChannel, ChannelInput> {
         let allowInsecure = allowPrivateTargets
+        let secretKey = secretKey
         return { input, existing, id, now in
             NotificationChannel.make(from: input, existing: existing, id: id, now: now, allowInsecureTargets: allowInsecure) {
-                WebhookSecret.generate().text
+                SealedSecret.seal(WebhookSecret.generate().text, with: secretKey)
             }
         }
     }
@@ -62,7 +73,10 @@ extension APIHandlers {
     /// The channel with its secret, the one time a client sees it.
     private func created(_ channel: NotificationChannel) throws -> Components.Schemas.ChannelCreated {
         var body: Components.Schemas.ChannelCreated = try wire(channel)
-        body.value2.secret = channel.secret
+        body.value2.secret = try channel.secret.map { sealed in
+            guard let secret = SealedSecret.open(sealed, with: secretKey) else { throw Problem.internalError }
+            return secret
+        }
         return body
     }
 }

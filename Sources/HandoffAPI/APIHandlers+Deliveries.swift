@@ -31,7 +31,9 @@ extension APIHandlers {
             outbox.raise()
             return .ok(.init(body: .json(try wire(delivery))))
         case .alreadyPending:
-            throw Problem.conflict("The delivery is still pending: it is queued or being retried on its schedule. Only a delivered or failed delivery can be retried.")
+            throw Problem.conflict("The delivery is still pending: it is queued or being retried on its schedule. Only a failed delivery can be retried.")
+        case .alreadyDelivered:
+            throw Problem.conflict("The delivery was already delivered, and is billed as such; only a failed delivery can be retried.")
         case .notFound:
             throw Problem.notFound("delivery")
         }

@@ -18,7 +18,10 @@ extension APIHandlers {
         let (configuration, funnel) = try await funnel(of: submission, tenantID: tenantID)
         let plan = try await mapLeadErrors {
             try await intakeGate.admit {
-                try await leads.intake(submission, funnel: funnel, configuration: configuration, tenantID: tenantID, now: clock())
+                try await leads.intake(
+                    submission, funnel: funnel, configuration: configuration, tenantID: tenantID, now: clock(),
+                    idempotency: IntakeIdempotency.current
+                )
             }
         }
         if !plan.timers.isEmpty || !plan.deliveries.isEmpty { outbox.raise() }
@@ -138,6 +141,20 @@ extension APIHandlers {
             throw Problem.validation(errors)
         } catch LeadWriteError.conflict(let detail) {
             throw Problem.conflict(detail)
+        }
+    }
+}
+
+extension APIHandlers {
+    /// `DELETE /v1/leads/{id}`: the lead's personal data erased everywhere,
+    /// an anonymous tombstone kept. A second erasure is the same 204 (see
+    /// openapi.yaml): DELETE is idempotent, and the tombstone still exists.
+    func eraseLead(_ input: Operations.EraseLead.Input) async throws -> Operations.EraseLead.Output {
+        let tenantID = try RequestIdentity.tenantID()
+        let id = try UUID(pathID: input.path.id, resource: "lead")
+        switch try await leads.erase(leadID: id, tenantID: tenantID, now: clock()) {
+        case .erased, .alreadyErased: return .noContent(.init())
+        case .notFound: throw Problem.notFound("lead")
         }
     }
 }

@@ -9,14 +9,10 @@ extension APIHandlers {
     }
 
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
-        guard await database.ping() else {
-            throw Problem.unavailable("The database is unreachable.")
+        switch await readiness.outcome() {
+        case .ready: return .ok(.init(body: .json(.init(status: "ok"))))
+        case .unavailable(let detail): throw Problem.unavailable(detail)
         }
-        let pending = try await migrator.pending()
-        guard pending.isEmpty else {
-            throw Problem.unavailable("The schema is behind this build by \(pending.count) migration(s); run `handoff migrate`.")
-        }
-        return .ok(.init(body: .json(.init(status: "ok"))))
     }
 
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {

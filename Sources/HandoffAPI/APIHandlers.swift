@@ -22,6 +22,9 @@ struct APIHandlers: APIProtocol {
     let clock: @Sendable () -> Date
     /// HANDOFF_WEBHOOK_ALLOW_PRIVATE: http and private delivery targets are accepted.
     let allowPrivateTargets: Bool
+    /// HANDOFF_SECRET_KEY: webhook signing secrets are stored sealed with it.
+    let secretKey: SecretKey
+    let readiness: ReadinessCheck
 
     init(_ dependencies: APIDependencies) {
         self.database = dependencies.database
@@ -37,6 +40,8 @@ struct APIHandlers: APIProtocol {
         self.metrics = dependencies.metrics
         self.clock = dependencies.clock
         self.allowPrivateTargets = dependencies.allowPrivateTargets
+        self.secretKey = dependencies.secretKey
+        self.readiness = ReadinessCheck(database: dependencies.database, migrator: dependencies.migrator, clock: dependencies.clock)
     }
 }
 

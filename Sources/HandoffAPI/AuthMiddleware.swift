@@ -5,15 +5,25 @@ import Hummingbird
 
 /// Who may call what. Keys come only in `Authorization: Bearer …`, never in a
 /// query string (which ends up in logs).
-struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
+///
+/// A key this process has not checked yet costs a database lookup, so those
+/// lookups are limited per client address (`addressLimiter`), before any is
+/// made: a client cycling through made-up keys gets 429s, not the pool. Keys
+/// already checked, and keys already known to be unknown (`APIKeyCache`),
+/// cost nothing and are not counted.
+struct AuthMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
     let operatorKeyHash: Data
     let keys: APIKeyCache
     let routes: RouteTable
+    let addressLimiter: RateLimiter<String>
+    let clock: @Sendable () -> Date
 
-    init(operatorKey: String, keys: APIKeyCache, routes: RouteTable) {
+    init(operatorKey: String, keys: APIKeyCache, routes: RouteTable, addressLimit: RateLimit, clock: @escaping @Sendable () -> Date) {
         self.routes = routes
         self.operatorKeyHash = APIKeySecret.hash(operatorKey)
         self.keys = keys
+        self.addressLimiter = RateLimiter(addressLimit)
+        self.clock = clock
     }
 
     /// Who a path belongs to.
@@ -36,7 +46,7 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         let audience = Self.audience(of: path)
         if audience == .publicEndpoint { return try await next(request, context) }
 
-        let principal = try await authenticate(request)
+        let principal = try await authenticate(request, from: context.remoteAddress?.ipAddress ?? "unknown")
         // A path the API does not have is a 404 (or 405) whoever asks; only
         // real operations are checked against the caller's audience and scopes.
         guard let allowed = routes.allowedMethods(for: path), allowed.contains(request.method.rawValue) else {
@@ -60,26 +70,41 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    private func authenticate(_ request: Request) async throws -> Principal {
-        guard let header = request.headers[.authorization] else {
+    private func authenticate(_ request: Request, from address: String) async throws -> Principal {
+        guard request.headers[.authorization] != nil else {
             throw Problem.unauthorized("Send your key as Authorization: Bearer <key>.")
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard let presented = BearerCredential.presented(in: request) else {
             throw Problem.unauthorized("The Authorization header must be Bearer <key>.")
         }
-        let presented = parts[1].trimmingWhitespace()
         // One hash per request: a tenant key's, or any other text's.
         let secret = APIKeySecret.parse(presented)
         if constantTimeEquals(secret?.hash ?? APIKeySecret.hash(presented), operatorKeyHash) {
             return .operatorKey
         }
-        guard let secret, let found = try await keys.authenticate(secret) else {
+        let lookup: () throws -> Void = {
+            if case .limited(let retryAfter) = addressLimiter.take(key: address, now: clock()) {
+                throw Problem(.tooManyRequests, slug: "rate-limited", title: "Too many requests",
+                              detail: "Too many keys this server has not seen yet came from this address; retry after \(retryAfter) s.",
+                              headers: [.retryAfter: String(retryAfter)])
+            }
+        }
+        guard let secret, let found = try await keys.authenticate(secret, beforeLookup: lookup) else {
             throw Problem.unauthorized("The key is unknown or revoked.")
         }
         guard found.tenantStatus == .active else {
             throw Problem.forbidden("This tenant is suspended; its keys are refused until the operator reactivates it.")
         }
         return .tenantKey(tenantID: found.key.tenantID, keyID: found.key.id, scopes: found.key.scopes)
+    }
+}
+
+/// The credential in `Authorization: Bearer …`, as presented.
+enum BearerCredential {
+    static func presented(in request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return parts[1].trimmingWhitespace()
     }
 }

@@ -7,7 +7,7 @@ import OpenAPIRuntime
 /// that hand-written routes serve (`LeadIntakeRoute`): Hummingbird refuses a
 /// second handler for the same method and path.
 struct GeneratedRoutes: ServerTransport {
-    let router: Router<BasicRequestContext>
+    let router: Router<HandoffRequestContext>
     let servedByHand: [(method: HTTPRequest.Method, path: String)]
 
     func register(

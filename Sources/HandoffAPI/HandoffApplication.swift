@@ -1,5 +1,6 @@
 import Foundation
 import struct HandoffCore.IntakeAdmission
+import struct HandoffCore.SecretKey
 import HandoffOpenAPI
 import HandoffStore
 import Hummingbird
@@ -20,6 +21,13 @@ public struct APIDependencies: Sendable {
     /// HANDOFF_WEBHOOK_ALLOW_PRIVATE: accept http and private delivery targets (development, tests).
     public var allowPrivateTargets: Bool
     public var rateLimit: RateLimit
+    /// Key lookups per client address, before authentication (`AuthMiddleware`).
+    public var addressRateLimit: RateLimit
+    /// HANDOFF_SECRET_KEY: seals webhook signing secrets at rest.
+    public var secretKey: SecretKey
+    /// An HTTP connection that sends nothing for this long is closed, so idle
+    /// or stalled clients cannot hold connections open forever.
+    public var idleTimeout: Duration
     /// Tenant configuration for intake, invalidated across processes by NOTIFY.
     public var configurationCache: ConfigurationCache
     /// Wakes timer engines and dispatchers after intake commits.
@@ -32,10 +40,16 @@ public struct APIDependencies: Sendable {
     public init(
         database: Database, migrator: Migrator, operatorKey: String, metrics: PrometheusCollectorRegistry,
         allowPrivateTargets: Bool = false, rateLimit: RateLimit = .standard,
+        addressRateLimit: RateLimit = .lookupsPerAddress,
+        secretKey: SecretKey = .generate(),
+        idleTimeout: Duration = .seconds(60),
         intakeAdmission: IntakeAdmission = IntakeAdmission(maximum: DatabaseURL.defaultPoolSize),
         clock: @escaping @Sendable () -> Date = Date.init
     ) {
         self.rateLimit = rateLimit
+        self.addressRateLimit = addressRateLimit
+        self.secretKey = secretKey
+        self.idleTimeout = idleTimeout
         self.configurationCache = ConfigurationCache(database: database)
         self.outbox = OutboxSignal(database: database)
         self.keyCache = APIKeyCache(database: database)
@@ -50,22 +64,29 @@ public struct APIDependencies: Sendable {
 }
 
 public enum HandoffApplication {
-    public static func router(_ dependencies: APIDependencies) throws -> Router<BasicRequestContext> {
+    public static func router(_ dependencies: APIDependencies) throws -> Router<HandoffRequestContext> {
         let document = String(decoding: try OpenAPIDocument.yaml(), as: UTF8.self)
         let routes = RouteTable(openAPIYAML: document)
-        let router = Router(context: BasicRequestContext.self)
-        let problems = ProblemMiddleware<BasicRequestContext>(routes: routes)
+        let router = Router(context: HandoffRequestContext.self)
+        let problems = ProblemMiddleware<HandoffRequestContext>(routes: routes)
         router.add(middleware: problems)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ContentTypeGuardMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBytes: APILimits.maxBodyBytes))
-        router.add(middleware: AuthMiddleware(operatorKey: dependencies.operatorKey, keys: dependencies.keyCache, routes: routes))
+        router.add(middleware: AuthMiddleware(
+            operatorKey: dependencies.operatorKey, keys: dependencies.keyCache, routes: routes,
+            addressLimit: dependencies.addressRateLimit, clock: dependencies.clock
+        ))
         router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(dependencies.rateLimit), clock: dependencies.clock))
         router.add(middleware: ParameterValidationMiddleware(routes: routes, parameters: try ParameterTable(openAPIYAML: document)))
         router.add(middleware: AcceptBeforeWritesMiddleware())
-        router.add(middleware: IdempotencyMiddleware(store: IdempotencyStore(database: dependencies.database), classify: problems.problem(for:request:)))
         let handlers = APIHandlers(dependencies)
         let intake = LeadIntakeRoute(handlers: handlers)
+        router.add(middleware: IdempotencyMiddleware(
+            store: IdempotencyStore(database: dependencies.database), classify: problems.problem(for:request:),
+            committedLead: { tenantID, leadID in try await intake.committed(tenantID: tenantID, leadID: leadID) },
+            clock: dependencies.clock
+        ))
         router.on(RouterPath(LeadIntakeRoute.path), method: LeadIntakeRoute.method) { request, _ in
             try await intake.respond(to: request)
         }
@@ -89,7 +110,12 @@ public enum HandoffApplication {
         services: [any Service] = [],
         logger: Logger
     ) throws -> some ApplicationProtocol {
-        var app = Application(router: try router(dependencies), configuration: configuration, logger: logger)
+        let idle = dependencies.idleTimeout.components
+        var app = Application(
+            router: try router(dependencies),
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+            configuration: configuration, logger: logger
+        )
         app.addServices(
             dependencies.database.client, dependencies.configurationCache, dependencies.keyCache, dependencies.outbox, dependencies.intakeGate
         )

@@ -38,8 +38,11 @@ public final class IntakeGate: Service, Sendable {
     /// Intakes running and waiting in line right now.
     public var occupancy: (running: Int, waiting: Int) { state.withLock { ($0.running, $0.waiting.count) } }
 
-    /// A worker's lateness: how long after its due time a timer fired or a
-    /// delivery's send began. Cheap; called for every one.
+    /// A worker's lateness: how long after its due time a timer fired, or
+    /// after it could first be claimed a delivery was (time its sends wait on
+    /// remote receivers is not reported: throttling every tenant's intake
+    /// does not make one tenant's slow receiver faster). Cheap; called for
+    /// every one.
     public func report(lateness: Duration) {
         state.withLock { state in
             state.worstLateness = max(state.worstLateness ?? lateness, lateness)

@@ -1,4 +1,6 @@
+import Foundation
 import HandoffCore
+import HandoffStore
 import Hummingbird
 import NIOCore
 
@@ -19,11 +21,24 @@ struct LeadIntakeRoute: Sendable {
     func respond(to request: Request) async throws -> Response {
         // Accept was checked before any write (`AcceptBeforeWritesMiddleware`).
         guard JSONNegotiation.readsBody(contentType: request.headers[.contentType]) else { throw Problem.unsupportedMediaType }
-        let lead = try await handlers.intakeLead()
-        return Response(
+        return try Self.created(try await handlers.intakeLead())
+    }
+
+    static func created(_ lead: LeadSnapshot) throws -> Response {
+        Response(
             status: .created,
             headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: try lead.apiJSON()))
         )
+    }
+
+    /// The 201 again for a retry whose lead committed under its
+    /// Idempotency-Key but whose response was never stored: the lead as it
+    /// is now, which may have moved on since (a response, a reassignment).
+    func committed(tenantID: UUID, leadID: UUID) async throws -> Response {
+        guard let detail = try await handlers.leads.get(leadID, tenantID: tenantID) else {
+            throw Problem.conflict("This Idempotency-Key created a lead that no longer exists; use a new key for a new request.")
+        }
+        return try Self.created(detail.lead)
     }
 }

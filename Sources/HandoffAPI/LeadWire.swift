@@ -13,11 +13,12 @@ extension Components.Schemas.Lead {
     init(_ lead: LeadSnapshot) throws {
         self.init(
             id: lead.id.lowercasedString, funnelId: lead.funnelID.lowercasedString, externalId: .init(lead.externalID),
-            email: lead.email, name: .init(lead.name), phone: .init(lead.phone), score: lead.score,
+            email: .init(lead.email), name: .init(lead.name), phone: .init(lead.phone), score: lead.score,
             answers: .init(additionalProperties: try OpenAPIObjectContainer(lead.answers)),
             attributes: .init(additionalProperties: try OpenAPIObjectContainer(lead.attributes)),
             status: Components.Schemas.LeadStatus(rawValue: lead.status.rawValue)!,
-            ownerId: .init(lead.ownerID?.lowercasedString), sla: .init(lead.sla), createdAt: lead.createdAt
+            ownerId: .init(lead.ownerID?.lowercasedString), sla: .init(lead.sla), createdAt: lead.createdAt,
+            erasedAt: lead.erasedAt
         )
     }
 }

@@ -11,12 +11,35 @@ public struct Tenant: Sendable, Equatable {
     public var name: String
     public var status: TenantStatus
     public var createdAt: Date
+    /// Deliveries the tenant may queue per UTC day; the rest fail (sql/0007).
+    public var sendQuotaPerDay: Int
+    /// Deliveries queued so far in the current UTC day.
+    public var sendsToday: Int
 
-    public init(id: UUID, name: String, status: TenantStatus, createdAt: Date) {
+    public init(id: UUID, name: String, status: TenantStatus, createdAt: Date,
+                sendQuotaPerDay: Int = SendQuota.standard, sendsToday: Int = 0) {
         self.id = id
         self.name = name
         self.status = status
         self.createdAt = createdAt
+        self.sendQuotaPerDay = sendQuotaPerDay
+        self.sendsToday = sendsToday
+    }
+}
+
+/// The per-tenant daily send quota the operator sets.
+public enum SendQuota {
+    /// Generous: a quota stops a leaked key from turning the service into a
+    /// relay; it does not ration a working funnel.
+    public static let standard = 10_000
+    public static let range = 0...10_000_000
+
+    public static func validate(_ value: Int?, field: String = "send_quota_per_day") -> Result<Int?, ValidationFailure> {
+        guard let value else { return .success(nil) }
+        guard range.contains(value) else {
+            return .failure(ValidationFailure(errors: [FieldError(field: field, message: "must be a whole number from 0 to 10000000 (deliveries per UTC day)")]))
+        }
+        return .success(value)
     }
 }
 

@@ -99,6 +99,8 @@ public struct APIKeyStore: Sendable {
             """,
             logger: logger
         )
+        // Every process's key cache forgets the prefixes it found unknown.
+        try await connection.query("SELECT pg_notify(\(APIKeyCache.channel), \(key.tenantID.lowercasedString))", logger: logger)
     }
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [APIKey] {

@@ -10,8 +10,8 @@ public struct ClaimedDelivery: Sendable {
     public var id: UUID
     public var eventID: UUID
     public var channelID: UUID
-    /// This attempt's number, from 1; the outcome is recorded only while the
-    /// row still carries it (see `DeliveryStore.record`).
+    /// This attempt's number, from 1 (a retry starts over): what the retry
+    /// schedule counts.
     public var attempt: Int
     /// When this attempt fell due: queued, retry time, or a lapsed lease's end.
     public var dueAt: Date
@@ -21,12 +21,19 @@ public struct ClaimedDelivery: Sendable {
     public var channelType: NotificationChannel.Kind
     /// Nil when the stored config does not decode.
     public var config: ChannelConfig?
-    /// `whsec_…` for webhook channels.
+    /// The webhook channel's signing secret as stored: sealed with
+    /// HANDOFF_SECRET_KEY (`SealedSecret`), opened only by the sender.
     public var secret: String?
+    /// The claim's token: the outcome is recorded, and the lease renewed,
+    /// only while the row still carries it (a later claim replaces it).
+    public var leaseID: UUID
+    /// When the lease runs out, unless renewed (`DeliveryStore.renewLease`).
+    public var leaseUntil: Date
 
     public init(
         tenantID: UUID, id: UUID, eventID: UUID, channelID: UUID, attempt: Int, dueAt: Date, payload: [UInt8],
-        channelType: NotificationChannel.Kind, config: ChannelConfig?, secret: String?
+        channelType: NotificationChannel.Kind, config: ChannelConfig?, secret: String?,
+        leaseID: UUID, leaseUntil: Date
     ) {
         self.tenantID = tenantID
         self.id = id
@@ -38,6 +45,8 @@ public struct ClaimedDelivery: Sendable {
         self.channelType = channelType
         self.config = config
         self.secret = secret
+        self.leaseID = leaseID
+        self.leaseUntil = leaseUntil
     }
 }
 
@@ -61,6 +70,8 @@ public struct DeliveryClaim: Sendable {
 public enum DeliveryRetryResult: Sendable, Equatable {
     case retried(DeliveryRecord)
     case alreadyPending
+    /// Delivered is final: billing counted it on the day it was delivered.
+    case alreadyDelivered
     case notFound
 }
 
@@ -93,14 +104,17 @@ public struct DeliveryStore: Sendable {
     /// delays another tenant's alert by one claim, not by the burst. Rows a
     /// tenant offered beyond the claim's share stay locked only until its
     /// commit, milliseconds later. Deliveries whose channel is gone or inactive are
-    /// failed here, in the same transaction, and never handed out.
+    /// failed here, in the same transaction, and never handed out. A
+    /// suspended tenant's deliveries are held: not claimed, not failed, and
+    /// sent once the tenant is active again.
     ///
     /// The claim commits without waiting for its WAL flush: it sits on the
     /// dispatcher's serial path, and a lease lost in a crash costs no more
     /// than the crash itself already can (the delivery is sent again, which
     /// at-least-once delivery and `webhook-id` allow for).
     public func claim(limit: Int, now: Date, leaseUntil: Date) async throws -> DeliveryClaim {
-        try await database.system { connection in
+        let leaseID = UUID()
+        return try await database.system { connection in
             try await connection.query("SELECT set_config('synchronous_commit', 'off', true)", logger: database.logger)
             var claimed: [ClaimedDelivery] = []
             var dropped: [DroppedDelivery] = []
@@ -117,6 +131,7 @@ public struct DeliveryStore: Sendable {
                         LIMIT \(limit)
                         FOR UPDATE SKIP LOCKED
                     ) c
+                    WHERE t.status = 'active'
                 )
                 SELECT d.tenant_id, d.id, d.event_id, d.channel_id, d.attempts, d.next_attempt_at, e.payload::text,
                        ch.id IS NOT NULL, coalesce(ch.active, false), ch.type, ch.config::text, ch.secret
@@ -148,14 +163,15 @@ public struct DeliveryStore: Sendable {
                 let decoded = config.flatMap { try? JSONDecoder().decode(ChannelConfig.self, from: Data($0.utf8)) }
                 claimed.append(ClaimedDelivery(
                     tenantID: tenantID, id: id, eventID: eventID, channelID: channelID, attempt: attempts + 1, dueAt: dueAt,
-                    payload: Array(payload.utf8), channelType: kind, config: decoded, secret: secret
+                    payload: Array(payload.utf8), channelType: kind, config: decoded, secret: secret,
+                    leaseID: leaseID, leaseUntil: leaseUntil
                 ))
             }
             if !claimed.isEmpty {
                 try await connection.query(
                     """
                     UPDATE deliveries d
-                    SET attempts = d.attempts + 1, next_attempt_at = \(leaseUntil), updated_at = \(now)
+                    SET attempts = d.attempts + 1, next_attempt_at = \(leaseUntil), lease_id = \(leaseID), updated_at = \(now)
                     FROM unnest(\(claimed.map(\.tenantID))::uuid[], \(claimed.map(\.id))::uuid[]) AS c(tenant_id, id)
                     WHERE d.tenant_id = c.tenant_id AND d.id = c.id
                     """,
@@ -188,6 +204,7 @@ public struct DeliveryStore: Sendable {
                 SELECT min(n.next_attempt_at) FROM tenants t CROSS JOIN LATERAL (
                     SELECT next_attempt_at FROM deliveries WHERE tenant_id = t.id AND status = 'pending' ORDER BY next_attempt_at LIMIT 1
                 ) n
+                WHERE t.status = 'active'
                 """,
                 logger: database.logger
             ).decode((Date?,).self) {
@@ -197,9 +214,31 @@ public struct DeliveryStore: Sendable {
         }
     }
 
+    /// Moves the claim's lease to `until`, if the row is still pending under
+    /// this claim; false when a later claim took the delivery over (it must
+    /// then not be sent: the other claim sends it). See `DeliveryLease`.
+    public func renewLease(_ delivery: ClaimedDelivery, until: Date, now: Date) async throws -> Bool {
+        try await database.system { connection in
+            // Like the claim: a renewal lost in a crash costs no more than the crash.
+            try await connection.query("SELECT set_config('synchronous_commit', 'off', true)", logger: database.logger)
+            let rows = try await connection.query(
+                """
+                UPDATE deliveries SET next_attempt_at = \(until), updated_at = \(now)
+                WHERE tenant_id = \(delivery.tenantID) AND id = \(delivery.id)
+                  AND status = 'pending' AND lease_id = \(delivery.leaseID)
+                RETURNING id
+                """,
+                logger: database.logger
+            )
+            var renewed = false
+            for try await _ in rows { renewed = true }
+            return renewed
+        }
+    }
+
     /// Records one attempt and what the delivery becomes. The attempt row is
     /// always written (it happened); the delivery changes only if it is still
-    /// pending at this attempt number, so a dispatcher whose lease ran out
+    /// pending under this claim (its `lease_id`), so a dispatcher whose lease ran out
     /// while it waited on a slow receiver cannot overwrite the outcome of the
     /// claim that took over. Returns false in that case.
     @discardableResult
@@ -208,22 +247,24 @@ public struct DeliveryStore: Sendable {
         transition: DeliveryTransition, now: Date
     ) async throws -> Bool {
         let attemptID = UUID.v7(at: attemptedAt)
+        let error = result.error.map { DeliveryErrorText.sanitized($0) }
+        let lastError = transition.lastError.map { DeliveryErrorText.sanitized($0) }
         return try await database.system { connection in
             let rows = try await connection.query(
                 """
                 WITH attempt AS (
                     INSERT INTO delivery_attempts (tenant_id, id, delivery_id, attempted_at, duration_ms, status_code, error)
                     VALUES (\(delivery.tenantID), \(attemptID), \(delivery.id), \(attemptedAt), \(durationMs)::integer,
-                            \(result.statusCode)::integer, \(result.error))
+                            \(result.statusCode)::integer, \(error))
                 )
                 UPDATE deliveries
                 SET status = \(transition.status.rawValue),
                     next_attempt_at = coalesce(\(transition.nextAttemptAt)::timestamptz, next_attempt_at),
-                    last_error = \(transition.lastError),
+                    last_error = \(lastError),
                     delivered_at = \(transition.deliveredAt)::timestamptz,
                     updated_at = \(now)
                 WHERE tenant_id = \(delivery.tenantID) AND id = \(delivery.id)
-                  AND status = 'pending' AND attempts = \(delivery.attempt)
+                  AND status = 'pending' AND lease_id = \(delivery.leaseID)
                 RETURNING id
                 """,
                 logger: database.logger
@@ -251,12 +292,40 @@ public struct DeliveryStore: Sendable {
         }
     }
 
+    /// What `record(_:now:)` wrote.
+    public struct Recorded: Sendable {
+        /// The deliveries whose outcome was written (the others had been
+        /// taken over by a later claim; their attempt rows are written all the same).
+        public var owned: Set<UUID> = []
+        /// Attempts the database refused even alone, by delivery id: nothing
+        /// of them was written.
+        public var refused: [UUID: any Error] = [:]
+    }
+
     /// `record(_:attemptedAt:durationMs:result:transition:now:)` for many
-    /// attempts in one statement and one commit. Returns the ids of the
-    /// deliveries whose outcome was written (the others had been taken over
-    /// by a later claim; their attempt rows are written all the same).
-    public func record(_ attempts: [Attempt], now: Date) async throws -> Set<UUID> {
-        guard !attempts.isEmpty else { return [] }
+    /// attempts, from any tenants, in one statement and one commit. If the
+    /// database refuses the batch for something in it, each attempt is
+    /// written alone, so that one bad row costs only its own record (an
+    /// unrecorded attempt is sent again after its lease, and one that never
+    /// records never reaches its last attempt).
+    public func record(_ attempts: [Attempt], now: Date) async throws -> Recorded {
+        guard !attempts.isEmpty else { return Recorded() }
+        do {
+            return Recorded(owned: try await recordBatch(attempts, now: now))
+        } catch where attempts.count > 1 && DatabaseRefusal.blamesTheWork(error) {
+            var recorded = Recorded()
+            for attempt in attempts {
+                do {
+                    recorded.owned.formUnion(try await recordBatch([attempt], now: now))
+                } catch where DatabaseRefusal.blamesTheWork(error) {
+                    recorded.refused[attempt.delivery.id] = error
+                }
+            }
+            return recorded
+        }
+    }
+
+    private func recordBatch(_ attempts: [Attempt], now: Date) async throws -> Set<UUID> {
         let tenants = attempts.map(\.delivery.tenantID)
         let attemptIDs = attempts.map { UUID.v7(at: $0.attemptedAt) }
         let ids = attempts.map(\.delivery.id)
@@ -264,13 +333,13 @@ public struct DeliveryStore: Sendable {
         let durations = attempts.map(\.durationMs)
         // Arrays of optionals do not encode; NULLs travel as a flag beside a placeholder.
         let statusCodes = attempts.map { $0.result.statusCode ?? 0 }
-        let errors = attempts.map { $0.result.error ?? "" }
+        let errors = attempts.map { DeliveryErrorText.sanitized($0.result.error ?? "") }
         let hasError = attempts.map { $0.result.error != nil }
-        let numbers = attempts.map(\.delivery.attempt)
+        let leases = attempts.map(\.delivery.leaseID)
         let statuses = attempts.map(\.transition.status.rawValue)
         let nextAttempts = attempts.map { $0.transition.nextAttemptAt ?? now }
         let hasNext = attempts.map { $0.transition.nextAttemptAt != nil }
-        let lastErrors = attempts.map { $0.transition.lastError ?? "" }
+        let lastErrors = attempts.map { DeliveryErrorText.sanitized($0.transition.lastError ?? "") }
         let hasLastError = attempts.map { $0.transition.lastError != nil }
         let deliveredAt = attempts.map { $0.transition.deliveredAt ?? now }
         let hasDeliveredAt = attempts.map { $0.transition.deliveredAt != nil }
@@ -281,10 +350,10 @@ public struct DeliveryStore: Sendable {
                     SELECT * FROM unnest(
                         \(tenants)::uuid[], \(attemptIDs)::uuid[], \(ids)::uuid[], \(attemptedAt)::timestamptz[],
                         \(durations)::integer[], \(statusCodes)::integer[], \(errors)::text[], \(hasError)::boolean[],
-                        \(numbers)::integer[], \(statuses)::text[], \(nextAttempts)::timestamptz[], \(hasNext)::boolean[],
+                        \(leases)::uuid[], \(statuses)::text[], \(nextAttempts)::timestamptz[], \(hasNext)::boolean[],
                         \(lastErrors)::text[], \(hasLastError)::boolean[], \(deliveredAt)::timestamptz[], \(hasDeliveredAt)::boolean[]
                     ) AS i(tenant_id, attempt_id, delivery_id, attempted_at, duration_ms, status_code, error, has_error,
-                           attempt, status, next_attempt_at, has_next, last_error, has_last_error, delivered_at, has_delivered_at)
+                           lease_id, status, next_attempt_at, has_next, last_error, has_last_error, delivered_at, has_delivered_at)
                 ), attempt AS (
                     INSERT INTO delivery_attempts (tenant_id, id, delivery_id, attempted_at, duration_ms, status_code, error)
                     SELECT tenant_id, attempt_id, delivery_id, attempted_at, duration_ms, nullif(status_code, 0),
@@ -299,7 +368,7 @@ public struct DeliveryStore: Sendable {
                     updated_at = \(now)
                 FROM input i
                 WHERE d.tenant_id = i.tenant_id AND d.id = i.delivery_id
-                  AND d.status = 'pending' AND d.attempts = i.attempt
+                  AND d.status = 'pending' AND d.lease_id = i.lease_id
                 RETURNING d.id
                 """,
                 logger: database.logger
@@ -325,9 +394,12 @@ public struct DeliveryStore: Sendable {
         return (deliveries, next)
     }
 
-    /// Puts a settled delivery back in the queue, due now, with a fresh retry
-    /// schedule; the attempt log is kept. A pending one is left alone. The
-    /// caller raises `OutboxSignal` after this returns, so dispatchers wake.
+    /// Puts a failed delivery back in the queue, due now, with a fresh retry
+    /// schedule; the attempt log is kept. A pending one is left alone, and so
+    /// is a delivered one: its `delivered_at` is what billing counted, and a
+    /// closed period's usage must not change (a re-send would move it out of
+    /// its month, or out of billing if the re-send then failed). The caller
+    /// raises `OutboxSignal` after this returns, so dispatchers wake.
     public func retry(tenantID: UUID, id: UUID, now: Date) async throws -> DeliveryRetryResult {
         try await database.tenant(tenantID) { connection in
             var current: String?
@@ -339,12 +411,15 @@ public struct DeliveryStore: Sendable {
             }
             guard let current else { return .notFound }
             guard current != DeliveryStatus.pending.rawValue else { return .alreadyPending }
+            guard current != DeliveryStatus.delivered.rawValue else { return .alreadyDelivered }
             // The counter restarts so the retry gets the whole schedule again;
             // the log keeps every earlier attempt, and the API counts those.
+            // The claim token, not the counter, fences late senders: clearing
+            // it here shuts out every claim from before the retry.
             try await connection.query(
                 """
                 UPDATE deliveries
-                SET status = 'pending', attempts = 0, next_attempt_at = \(now), last_error = NULL,
+                SET status = 'pending', attempts = 0, lease_id = NULL, next_attempt_at = \(now), last_error = NULL,
                     delivered_at = NULL, updated_at = \(now)
                 WHERE tenant_id = \(tenantID) AND id = \(id)
                 """,

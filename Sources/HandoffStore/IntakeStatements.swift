@@ -57,16 +57,19 @@ struct InsertLeadStatement: SelfScopedStatement {
             $19::uuid[], $20::text[], $21::int[], $22::timestamptz[],
             $23::uuid, $24::smallint,
             $25::uuid[], $26::text[], $27::text[],
-            $28::uuid[], $29::uuid[], $30::uuid[]
+            $28::uuid[], $29::uuid[], $30::uuid[],
+            $31::text, $32::uuid
         )
         """
 
     var plan: IntakePlan
     var tenantID: UUID
+    /// The request's hold on its Idempotency-Key, recorded with the lead.
+    var idempotency: IntakeIdempotency?
 
     func makeBindings() throws -> PostgresBindings {
         let lead = plan.lead
-        var b = PostgresBindings(capacity: 30)
+        var b = PostgresBindings(capacity: 32)
         b.append(tenantID)                                            // $1
         b.append(lead.id)                                             // $2
         b.append(lead.funnelID)                                       // $3
@@ -97,6 +100,8 @@ struct InsertLeadStatement: SelfScopedStatement {
         b.append(plan.deliveries.map(\.id))                           // $28
         b.append(plan.deliveries.map(\.eventID))                      // $29
         b.append(plan.deliveries.map(\.channelID))                    // $30
+        b.append(idempotency?.key)                                    // $31
+        b.append(idempotency?.reservation)                            // $32
         return b
     }
 

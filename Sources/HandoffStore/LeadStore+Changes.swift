@@ -14,6 +14,7 @@ extension LeadStore {
     ) async throws -> LeadSnapshot? {
         try await database.tenant(tenantID) { connection in
             guard let lead = try await lockLead(leadID, tenantID: tenantID, on: connection) else { return nil }
+            try Self.refuseErased(lead)
             let at = respondedAt ?? now
             var errors: [FieldError] = []
             if at > now.addingTimeInterval(60) { errors.append(FieldError(field: "responded_at", message: "must not be in the future")) }
@@ -61,6 +62,7 @@ extension LeadStore {
     ) async throws -> LeadSnapshot? {
         try await database.tenant(tenantID) { connection in
             guard let lead = try await lockLead(leadID, tenantID: tenantID, on: connection) else { return nil }
+            try Self.refuseErased(lead)
             guard let owner = configuration.owners[ownerID] else {
                 throw LeadWriteError.invalid([ConfigReference(field: "owner_id", kind: .owner, id: ownerID).missingError])
             }
@@ -95,6 +97,14 @@ extension LeadStore {
     }
 
     // MARK: - Pieces, inside a tenant transaction
+
+    /// An erased lead is a tombstone the reports count: it no longer changes,
+    /// so nothing new is announced about a person who asked to be forgotten.
+    static func refuseErased(_ lead: LeadSnapshot) throws {
+        guard lead.erasedAt == nil else {
+            throw LeadWriteError.conflict("The lead was erased (DELETE /v1/leads/{id}); an erased lead no longer changes.")
+        }
+    }
 
     func lockLead(_ id: UUID, tenantID: UUID, on connection: PostgresConnection) async throws -> LeadSnapshot? {
         let rows = try await connection.query(

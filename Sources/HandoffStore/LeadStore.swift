@@ -37,7 +37,7 @@ public struct LeadStore: Sendable {
     /// to commit is skipped, not reused.
     public func intake(
         _ submission: LeadSubmission, funnel: Funnel, configuration: TenantConfiguration,
-        tenantID: UUID, now: Date
+        tenantID: UUID, now: Date, idempotency: IntakeIdempotency? = nil
     ) async throws -> IntakePlan {
         let route: @Sendable (RoutingState) -> RoutingDecision? = { state in
             IntakePlanner.route(
@@ -63,7 +63,7 @@ public struct LeadStore: Sendable {
             }
             if let turn = routing?.turn { return .needsTurn(state, turn) }
             let planned = plan(routing)
-            try await insert(planned, tenantID: tenantID, on: connection)
+            try await insert(planned, tenantID: tenantID, idempotency: idempotency, on: connection)
             return .written(planned)
         }
         let read: RoutingState?, turn: RoutingTurn
@@ -89,7 +89,7 @@ public struct LeadStore: Sendable {
             return plan(routing)
         }
         try await database.selfScoped { connection in
-            try await insert(taken, tenantID: tenantID, on: connection)
+            try await insert(taken, tenantID: tenantID, idempotency: idempotency, on: connection)
         }
         return taken
     }
@@ -127,8 +127,15 @@ public struct LeadStore: Sendable {
         return 0
     }
 
-    private func insert(_ plan: IntakePlan, tenantID: UUID, on connection: SelfScopedConnection) async throws {
-        _ = try await connection.execute(InsertLeadStatement(plan: plan, tenantID: tenantID))
+    /// With an Idempotency-Key, the key's reservation records the lead in the
+    /// same commit (sql/0007); a reservation a retry took over in the meantime
+    /// refuses the write, and that is a conflict, not a failure.
+    private func insert(_ plan: IntakePlan, tenantID: UUID, idempotency: IntakeIdempotency?, on connection: SelfScopedConnection) async throws {
+        do {
+            _ = try await connection.execute(InsertLeadStatement(plan: plan, tenantID: tenantID, idempotency: idempotency))
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "HI409" {
+            throw LeadWriteError.conflict("A retry with this Idempotency-Key took it over while this request ran; nothing was written. Its answer is the one that counts.")
+        }
     }
 }
 

@@ -28,13 +28,16 @@ public struct TenantStore: Sendable {
         return (tenant, key, secret)
     }
 
-    public func list(page: PageRequest) async throws -> (tenants: [Tenant], next: String?) {
+    public func list(page: PageRequest, now: Date = Date()) async throws -> (tenants: [Tenant], next: String?) {
         let rows = try await database.system { connection in
             try await Self.decode(connection.query(
                 """
-                SELECT id, name, status, created_at FROM tenants
-                WHERE \(page.after)::uuid IS NULL OR id > \(page.after)
-                ORDER BY id LIMIT \(page.limit + 1)
+                SELECT t.id, t.name, t.status, t.created_at, t.send_quota_per_day,
+                       (SELECT coalesce(sum(c.sent), 0) FROM send_counts c
+                        WHERE c.tenant_id = t.id AND c.day = (\(now)::timestamptz AT TIME ZONE 'UTC')::date)::bigint
+                FROM tenants t
+                WHERE \(page.after)::uuid IS NULL OR t.id > \(page.after)
+                ORDER BY t.id LIMIT \(page.limit + 1)
                 """,
                 logger: database.logger
             ))
@@ -43,22 +46,32 @@ public struct TenantStore: Sendable {
         return (tenants, next)
     }
 
-    public func get(_ id: UUID) async throws -> Tenant? {
+    /// `sendsToday` counts the UTC day of `now`.
+    public func get(_ id: UUID, now: Date = Date()) async throws -> Tenant? {
         try await database.system { connection in
             try await Self.decode(connection.query(
-                "SELECT id, name, status, created_at FROM tenants WHERE id = \(id)", logger: database.logger
+                """
+                SELECT t.id, t.name, t.status, t.created_at, t.send_quota_per_day,
+                       (SELECT coalesce(sum(c.sent), 0) FROM send_counts c
+                        WHERE c.tenant_id = t.id AND c.day = (\(now)::timestamptz AT TIME ZONE 'UTC')::date)::bigint
+                FROM tenants t WHERE t.id = \(id)
+                """,
+                logger: database.logger
             )).first
         }
     }
 
     /// Applies the fields given; nil when no such tenant.
-    public func update(_ id: UUID, name: String?, status: TenantStatus?, now: Date = Date()) async throws -> Tenant? {
+    public func update(_ id: UUID, name: String?, status: TenantStatus?, sendQuotaPerDay: Int? = nil, now: Date = Date()) async throws -> Tenant? {
         try await database.system { connection in
             let tenant = try await Self.decode(connection.query(
                 """
-                UPDATE tenants SET name = coalesce(\(name), name), status = coalesce(\(status?.rawValue), status), updated_at = \(now)
-                WHERE id = \(id)
-                RETURNING id, name, status, created_at
+                UPDATE tenants t SET name = coalesce(\(name), name), status = coalesce(\(status?.rawValue), status),
+                    send_quota_per_day = coalesce(\(sendQuotaPerDay), send_quota_per_day), updated_at = \(now)
+                WHERE t.id = \(id)
+                RETURNING t.id, t.name, t.status, t.created_at, t.send_quota_per_day,
+                    (SELECT coalesce(sum(c.sent), 0) FROM send_counts c
+                     WHERE c.tenant_id = t.id AND c.day = (\(now)::timestamptz AT TIME ZONE 'UTC')::date)::bigint
                 """,
                 logger: database.logger
             )).first
@@ -72,8 +85,11 @@ public struct TenantStore: Sendable {
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [Tenant] {
         var tenants: [Tenant] = []
-        for try await (id, name, status, createdAt) in rows.decode((UUID, String, String, Date).self) {
-            tenants.append(Tenant(id: id, name: name, status: TenantStatus(rawValue: status) ?? .suspended, createdAt: createdAt))
+        for try await (id, name, status, createdAt, quota, sendsToday) in rows.decode((UUID, String, String, Date, Int, Int).self) {
+            tenants.append(Tenant(
+                id: id, name: name, status: TenantStatus(rawValue: status) ?? .suspended, createdAt: createdAt,
+                sendQuotaPerDay: quota, sendsToday: sendsToday
+            ))
         }
         return tenants
     }

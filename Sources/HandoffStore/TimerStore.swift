@@ -1,6 +1,7 @@
 import Foundation
 import HandoffCore
 import PostgresNIO
+import Synchronization
 
 /// The SLA timers across tenants: what is due next, and firing what is due.
 ///
@@ -20,6 +21,15 @@ import PostgresNIO
 ///    each other's owners in a cycle.
 /// Everything commits together or not at all: no timer fires twice (its lead
 /// is held while it is marked), none is lost (it stays pending until marked).
+///
+/// One lead must not stop every tenant's timers: when a batch fails for a
+/// reason that is not the database being unreachable, each of its leads is
+/// fired again alone, in its own transaction. A lead that fails alone has the
+/// failure counted on its due timers (`failures`, `last_error`), and after
+/// `quarantineAfter` failures they are quarantined (`failed_at`): left unfired
+/// and no longer picked, for an operator to look at. Timers of suspended
+/// tenants are held: never picked while the tenant is suspended, and fired
+/// (marked late) once it is active again.
 public struct TimerStore: Sendable {
     public let database: Database
     private var leads: LeadStore { LeadStore(database: database) }
@@ -42,11 +52,37 @@ public struct TimerStore: Sendable {
         public var late = 0
         public var maxLateMs = 0
         public var skippedReasons: [String] = []
+        /// Leads whose due timers could not be fired, each tried alone.
+        public var failures: [LeadFailure] = []
         /// The earliest instant still pending after this batch, in any tenant,
         /// read in its transaction (what the engine sleeps towards next).
         public var nextDue: Date?
 
         public init() {}
+
+        /// Adds up `other`'s counts (its `nextDue` is left out).
+        public mutating func add(_ other: Batch) {
+            leads += other.leads
+            fired += other.fired
+            skipped += other.skipped
+            events += other.events
+            deliveries += other.deliveries
+            newTimers += other.newTimers
+            late += other.late
+            maxLateMs = max(maxLateMs, other.maxLateMs)
+            skippedReasons += other.skippedReasons
+            failures += other.failures
+        }
+    }
+
+    /// A lead whose due timers failed to fire in a transaction of its own.
+    public struct LeadFailure: Sendable, Equatable {
+        public var tenantID: UUID
+        public var leadID: UUID
+        /// What went wrong, as stored in the timers' `last_error`.
+        public var error: String
+        /// The timers' failures reached the limit: they are no longer tried.
+        public var quarantined: Bool
     }
 
     /// The earliest pending instant, in any tenant; nil when nothing is pending.
@@ -56,7 +92,11 @@ public struct TimerStore: Sendable {
 
     private func nextDue(on connection: PostgresConnection) async throws -> Date? {
         let rows = try await connection.query(
-            "SELECT min(due_at) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL",
+            """
+            SELECT min(due_at) FROM timers tm
+            WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL
+              AND EXISTS (SELECT 1 FROM tenants te WHERE te.id = tm.tenant_id AND te.status = 'active')
+            """,
             logger: database.logger
         )
         for try await due in rows.decode(Date?.self) { return due }
@@ -67,7 +107,7 @@ public struct TimerStore: Sendable {
     public func dueCount(now: Date) async throws -> Int {
         try await database.system { connection in
             let rows = try await connection.query(
-                "SELECT count(*)::int FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= \(now)",
+                "SELECT count(*)::int FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL AND due_at <= \(now)",
                 logger: database.logger
             )
             for try await count in rows.decode(Int.self) { return count }
@@ -79,13 +119,51 @@ public struct TimerStore: Sendable {
     /// `window`: how many of the earliest due timers to pick leads from, so
     /// engines running side by side each find leads the others do not hold.
     /// `configuration` loads a tenant's configuration (a cache); without it,
-    /// it is read inside the transaction.
+    /// it is read inside the transaction. When the batch fails, its leads
+    /// are fired one by one, and the ones that fail alone are counted
+    /// towards quarantine after `quarantineAfter` failures (see above).
     public func fireDue(
-        now: Date, limit: Int = 100, window: Int = 1_000,
+        now: Date, limit: Int = 100, window: Int = 1_000, quarantineAfter: Int = 3,
         configuration: (@Sendable (UUID) async throws -> TenantConfiguration)? = nil
     ) async throws -> Batch {
+        let picked = PickedLeads()
+        do {
+            return try await fire(now: now, only: nil, limit: limit, window: window, picked: picked, configuration: configuration)
+        } catch where DatabaseRefusal.blamesTheWork(error) {
+            let keys = picked.keys
+            guard !keys.isEmpty else { throw error }
+            var total = Batch()
+            if keys.count == 1 {
+                total.failures.append(try await recordFailure(of: keys[0], error: error, now: now, quarantineAfter: quarantineAfter))
+            } else {
+                for key in keys {
+                    do {
+                        total.add(try await fire(now: now, only: key, limit: 1, window: 1, picked: PickedLeads(), configuration: configuration))
+                    } catch where DatabaseRefusal.blamesTheWork(error) {
+                        total.failures.append(try await recordFailure(of: key, error: error, now: now, quarantineAfter: quarantineAfter))
+                    }
+                }
+            }
+            // As many as the batch took: a full batch still means more may be due.
+            total.leads = keys.count
+            total.nextDue = try await nextDue()
+            return total
+        }
+    }
+
+    /// One transaction: `only` one lead, or up to `limit` leads due.
+    private func fire(
+        now: Date, only: LeadKey?, limit: Int, window: Int, picked: PickedLeads,
+        configuration: (@Sendable (UUID) async throws -> TenantConfiguration)?
+    ) async throws -> Batch {
         try await database.system { connection in
-            let locked = try await lockDueLeads(now: now, limit: limit, window: max(window, limit), on: connection)
+            let rows = try await lockDueLeads(now: now, only: only, limit: limit, window: max(window, limit), on: connection)
+            picked.keys = rows.map { LeadKey(tenantID: $0.0, leadID: $0.1) }
+            // Decoded after the keys are known: a lead that does not decode
+            // fails the batch, and is then tried (and counted) alone.
+            let locked = try rows.map { tenantID, _, json in
+                (tenantID, try WireJSON.decode(LeadSnapshot.self, from: Data(json.utf8)))
+            }
             var batch = Batch()
             batch.leads = locked.count
             guard !locked.isEmpty else {
@@ -164,7 +242,40 @@ public struct TimerStore: Sendable {
         try await database.notify((deliveries ? [OutboxSignal.deliveries] : []) + (timers ? [OutboxSignal.timers] : []))
     }
 
+    /// Counts a failure on the lead's due timers, quarantining those that
+    /// reach `quarantineAfter`, in a transaction of its own (the one that
+    /// failed has rolled back).
+    private func recordFailure(of key: LeadKey, error: any Error, now: Date, quarantineAfter: Int) async throws -> LeadFailure {
+        let text = DeliveryErrorText.sanitized(String(reflecting: error))
+        let quarantined = try await database.system { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE timers
+                SET failures = failures + 1, last_error = \(text),
+                    failed_at = CASE WHEN failures + 1 >= \(quarantineAfter) THEN \(now) END
+                WHERE tenant_id = \(key.tenantID) AND lead_id = \(key.leadID)
+                  AND fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL AND due_at <= \(now)
+                RETURNING failed_at IS NOT NULL
+                """,
+                logger: database.logger
+            )
+            var any = false
+            for try await (quarantined,) in rows.decode((Bool,).self) where quarantined { any = true }
+            return any
+        }
+        return LeadFailure(tenantID: key.tenantID, leadID: key.leadID, error: text, quarantined: quarantined)
+    }
+
     // MARK: - Pieces
+
+    /// The leads a batch locked, known even when it then fails.
+    private final class PickedLeads: Sendable {
+        private let value = Mutex<[LeadKey]>([])
+        var keys: [LeadKey] {
+            get { value.withLock { $0 } }
+            set { value.withLock { $0 = newValue } }
+        }
+    }
 
     private struct LeadKey: Hashable {
         var tenantID: UUID
@@ -186,18 +297,24 @@ public struct TimerStore: Sendable {
     }
 
     /// The sort happens before the lock (Limit over LockRows over Sort), so
-    /// each engine takes the earliest leads nobody else holds.
-    private func lockDueLeads(now: Date, limit: Int, window: Int, on connection: PostgresConnection) async throws -> [(UUID, LeadSnapshot)] {
+    /// each engine takes the earliest leads nobody else holds. Quarantined
+    /// timers and suspended tenants' timers are not looked at (filtered before
+    /// the window, so that a suspended tenant's backlog cannot fill it).
+    private func lockDueLeads(
+        now: Date, only: LeadKey?, limit: Int, window: Int, on connection: PostgresConnection
+    ) async throws -> [(UUID, UUID, String)] {
         let rows = try await connection.query(
             """
             WITH due AS (
                 SELECT tenant_id, lead_id, min(due_at) AS first_due
-                FROM (SELECT tenant_id, lead_id, due_at FROM timers
-                      WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= \(now)
+                FROM (SELECT tenant_id, lead_id, due_at FROM timers tm
+                      WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL AND due_at <= \(now)
+                        AND (\(only?.tenantID)::uuid IS NULL OR (tm.tenant_id = \(only?.tenantID) AND tm.lead_id = \(only?.leadID)))
+                        AND EXISTS (SELECT 1 FROM tenants te WHERE te.id = tm.tenant_id AND te.status = 'active')
                       ORDER BY due_at LIMIT \(window)) AS t
                 GROUP BY tenant_id, lead_id
             )
-            SELECT l.tenant_id, \(unescaped: LeadSQL.json)::text
+            SELECT l.tenant_id, l.id, \(unescaped: LeadSQL.json)::text
             FROM due JOIN leads l ON l.tenant_id = due.tenant_id AND l.id = due.lead_id
             ORDER BY due.first_due, l.tenant_id, l.id
             LIMIT \(limit)
@@ -205,10 +322,8 @@ public struct TimerStore: Sendable {
             """,
             logger: database.logger
         )
-        var result: [(UUID, LeadSnapshot)] = []
-        for try await (tenantID, json) in rows.decode((UUID, String).self) {
-            result.append((tenantID, try WireJSON.decode(LeadSnapshot.self, from: Data(json.utf8))))
-        }
+        var result: [(UUID, UUID, String)] = []
+        for try await row in rows.decode((UUID, UUID, String).self) { result.append(row) }
         return result
     }
 
@@ -219,7 +334,7 @@ public struct TimerStore: Sendable {
             SELECT t.tenant_id, t.lead_id, t.id, t.kind, t.step, t.due_at
             FROM timers t JOIN unnest(\(leads.map(\.0))::uuid[], \(leads.map(\.1.id))::uuid[]) AS k(tenant_id, lead_id)
                  ON t.tenant_id = k.tenant_id AND t.lead_id = k.lead_id
-            WHERE t.fired_at IS NULL AND t.cancelled_at IS NULL AND t.due_at <= \(now)
+            WHERE t.fired_at IS NULL AND t.cancelled_at IS NULL AND t.failed_at IS NULL AND t.due_at <= \(now)
             ORDER BY t.due_at, t.id
             FOR UPDATE OF t
             """,

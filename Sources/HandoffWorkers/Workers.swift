@@ -6,15 +6,20 @@ import ServiceLifecycle
 public struct WorkerSettings: Sendable {
     public var delivery: DeliverySettings
     public var timers: TimerSettings
+    public var retention: RetentionSettings
 
-    public init(delivery: DeliverySettings = DeliverySettings(), timers: TimerSettings = TimerSettings()) {
+    public init(
+        delivery: DeliverySettings = DeliverySettings(), timers: TimerSettings = TimerSettings(),
+        retention: RetentionSettings = RetentionSettings()
+    ) {
         self.delivery = delivery
         self.timers = timers
+        self.retention = retention
     }
 
     /// Connections the workers' own pool opens at most: each LISTEN holds one,
-    /// the dispatcher's claim and attempt recorder one each, and a behind timer
-    /// engine one per catch-up batch. Their own pool, so that a busy API's
+    /// the dispatcher's claim and attempt recorder one each, a behind timer
+    /// engine one per catch-up batch, and the retention worker one. Their own pool, so that a busy API's
     /// requests, queued for its connections, never stand between a due timer
     /// or delivery and the database.
     public static let poolSize = 10
@@ -29,7 +34,7 @@ public struct WorkerSettings: Sendable {
 }
 
 /// The background services `handoff serve` and `handoff worker` run beside the
-/// API: the delivery dispatcher and the SLA timer engine.
+/// API: the delivery dispatcher, the SLA timer engine and the retention worker.
 public enum Workers {
     /// `configurations`: the process's configuration cache when something else
     /// (the API) already runs one; otherwise the workers get their own, run
@@ -42,6 +47,7 @@ public enum Workers {
         let workers: [any Service] = [
             DeliveryDispatcher(database: database, settings: settings.delivery, logger: logger),
             TimerEngine(database: database, settings: settings.timers, configurations: cache, logger: logger),
+            RetentionWorker(database: database, settings: settings.retention, logger: logger),
         ]
         return configurations == nil ? [cache] + workers : workers
     }

@@ -36,6 +36,7 @@ struct Serve: AsyncParsableCommand {
             metrics: registry,
             allowPrivateTargets: settings.allowPrivateTargets,
             rateLimit: settings.rateLimit,
+            secretKey: settings.secretKey,
             intakeAdmission: IntakeAdmission(maximum: settings.databasePoolSize)
         )
         var workers: [any Service] = []
@@ -53,19 +54,21 @@ struct Serve: AsyncParsableCommand {
         if settings.operatorKeyGenerated {
             logger.notice("HANDOFF_OPERATOR_KEY was not set; generated one for this run", metadata: ["operator_key": "\(settings.operatorKey)"])
         }
+        try await SecretSealing.sealAtStart(settings: settings, postgres: postgres, logger: logger)
         logger.notice("serving", metadata: ["address": "\(settings.httpDescription)", "workers": "\(!noWorkers)"])
         try await ServiceGroup(configuration: .stoppingWithin(services: [app], logger: logger)).run()
     }
 }
 
 struct Worker: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the timer engine and delivery workers without the API.")
+    static let configuration = CommandConfiguration(abstract: "Run the timer engine, delivery and retention workers without the API.")
 
     func run() async throws {
         let settings = try Settings()
         let logger = settings.logger("handoff.worker")
         let postgres = try settings.postgres(poolSize: WorkerSettings.poolSize)
         _ = try await SchemaGate.check(settings: settings, postgres: postgres, logger: logger)
+        try await SecretSealing.sealAtStart(settings: settings, postgres: postgres, logger: logger)
         let client = PostgresClient(configuration: postgres, backgroundLogger: logger)
         let services: [any Service] = [client] + Workers.services(database: Database(client: client, logger: logger), logger: logger, settings: settings.workers)
         try await ServiceGroup(configuration: .stoppingWithin(services: services, logger: logger)).run()
@@ -105,5 +108,22 @@ enum SchemaGate {
             throw ValidationError("The database schema is behind this build by \(pending.count) migration(s) (\(pending.map { "\($0.version)_\($0.name)" }.joined(separator: ", "))). Run `handoff migrate` first.")
         }
         return migrations
+    }
+}
+
+/// Webhook signing secrets stored before sealing are sealed as a process
+/// starts (`ChannelSecretStore` says why not in a migration).
+enum SecretSealing {
+    static func sealAtStart(settings: Settings, postgres: PostgresClient.Configuration, logger: Logger) async throws {
+        if settings.secretKeyGenerated {
+            // Not logged, unlike a generated operator key: logs travel further
+            // than the database, and the key is what protects it.
+            logger.warning("HANDOFF_SECRET_KEY was not set; generated one for this run. Webhook signing secrets created in this run cannot be read after a restart: set HANDOFF_SECRET_KEY (scripts/run keeps one in .data/secret-key)")
+        }
+        let key = settings.secretKey
+        let sealed = try await PostgresClient.withRunning(postgres, logger: logger) { client in
+            try await ChannelSecretStore(database: Database(client: client, logger: logger)).sealUnsealedSecrets(with: key)
+        }
+        if sealed > 0 { logger.notice("sealed webhook signing secrets stored in the clear", metadata: ["count": "\(sealed)"]) }
     }
 }

@@ -15,6 +15,10 @@ struct Settings {
     var operatorKey: String
     /// True when no HANDOFF_OPERATOR_KEY was set and one was made up for this run.
     var operatorKeyGenerated: Bool
+    /// HANDOFF_SECRET_KEY: seals webhook signing secrets at rest.
+    var secretKey: SecretKey
+    /// True when no HANDOFF_SECRET_KEY was set and one was made up for this run.
+    var secretKeyGenerated: Bool
     var http: ApplicationConfiguration
     var httpDescription: String
     var migrationsDirectory: URL
@@ -28,18 +32,33 @@ struct Settings {
     /// HANDOFF_DATABASE_POOL_SIZE: connections the API's pool opens at most
     /// (the workers have their own, `WorkerSettings.poolSize`).
     var databasePoolSize: Int
+    /// HANDOFF_RETENTION_DAYS: how long events and deliveries are kept.
+    var retentionDays: Int
 
     init(reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider())) throws {
-        guard let databaseURL = reader.string(forKey: "database.url") else {
+        guard let databaseURL = reader.string(forKey: "database.url", isSecret: true) else {
             throw ValidationError("DATABASE_URL is not set. Use scripts/run for a private dev database, or set postgres://user:pass@host:5432/db.")
         }
         self.databaseURL = databaseURL
         if let key = reader.string(forKey: "handoff.operator.key", isSecret: true), !key.isEmpty {
+            if let problem = OperatorKeyRule.problem(with: key) { throw ValidationError(problem) }
             operatorKey = key
             operatorKeyGenerated = false
         } else {
             operatorKey = "op_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             operatorKeyGenerated = true
+        }
+        // Like the operator key: made up for this run when unset (scripts/run
+        // keeps one in .data/secret-key, so development survives restarts).
+        if let text = reader.string(forKey: "handoff.secret.key", isSecret: true), !text.isEmpty {
+            guard let key = SecretKey(text: text) else {
+                throw ValidationError("HANDOFF_SECRET_KEY must be 32 bytes written as base64 (44 characters) or hex (64); generate one with `openssl rand -base64 32`.")
+            }
+            secretKey = key
+            secretKeyGenerated = false
+        } else {
+            secretKey = .generate()
+            secretKeyGenerated = true
         }
         let httpReader = reader.scoped(to: "handoff.http")
         let host = httpReader.string(forKey: "host", default: "127.0.0.1")
@@ -66,6 +85,10 @@ struct Settings {
         } else {
             databasePoolSize = DatabaseURL.defaultPoolSize
         }
+        switch RetentionPolicy.days(from: reader.string(forKey: "handoff.retention.days")) {
+        case .success(let days): retentionDays = days
+        case .failure(let failure): throw ValidationError(failure.message)
+        }
     }
 
     /// Empty counts as unset: compose passes `${HANDOFF_SMTP_URL:-}` through.
@@ -90,7 +113,10 @@ struct Settings {
 
     /// The background services' settings.
     var workers: WorkerSettings {
-        WorkerSettings(delivery: DeliverySettings(allowPrivateTargets: allowPrivateTargets, smtp: smtp))
+        WorkerSettings(
+            delivery: DeliverySettings(allowPrivateTargets: allowPrivateTargets, smtp: smtp, secretKey: secretKey),
+            retention: RetentionSettings(policy: RetentionPolicy(days: retentionDays))
+        )
     }
 
     /// The API's pool (and the one of short-lived commands) unless `poolSize` says otherwise.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import PostgresNIO
 import Testing
 
 @Suite("Idempotency-Key")
@@ -84,6 +85,74 @@ struct IdempotencyTests {
             #expect(statuses.allSatisfy { $0 == .created || $0 == .conflict })
             let list = try await app.request(.get, "/v1/api-keys", key: admin).json()
             #expect((list["data"] as? [Any])?.count == 2)
+        }
+    }
+
+    /// Rows of idempotency_keys that hold `secret` anywhere, as text or as its
+    /// base64, read past RLS on a superuser connection.
+    static func rowsHolding(_ secret: String, _ app: TestApp) async throws -> Int {
+        let base64 = Data(secret.utf8).base64EncodedString()
+        let rows = try await app.database.client.query(
+            """
+            SELECT count(*) FROM idempotency_keys k
+            WHERE position(convert_to(\(secret), 'UTF8') IN coalesce(k.response_body, ''::bytea)) > 0
+               OR position(convert_to(\(base64), 'UTF8') IN coalesce(k.response_body, ''::bytea)) > 0
+               OR position(\(secret) IN k::text) > 0 OR position(\(base64) IN k::text) > 0
+               OR position(\(secret) IN encode(coalesce(k.response_body, ''::bytea), 'base64')) > 0
+            """,
+            logger: TestDatabase.logger
+        ).collect()
+        return try rows.first?.decode(Int.self) ?? -1
+    }
+
+    @Test("a retried key creation gets its secret back, yet no stored row holds the secret")
+    func retriedSecretIsNeverStoredInTheClear() async throws {
+        try await TestApp.run { app in
+            let (_, admin) = try await app.createTenant()
+            let headers: HTTPFields = [.init("Idempotency-Key")!: "k-secret"]
+            let body = #"{"name":"quiz","scopes":["ingest"]}"#
+            let first = try await app.request(.post, "/v1/api-keys", key: admin, json: body, headers: headers)
+            #expect(first.status == .created)
+            let secret = try #require(try first.json()["secret"] as? String)
+            #expect(try await Self.rowsHolding(secret, app) == 0, "a database reader sees the new key's secret")
+            let stored = try await app.database.client.query("SELECT count(*) FROM idempotency_keys WHERE response_status = 201", logger: TestDatabase.logger).collect()
+            #expect(try stored.first?.decode(Int.self) == 1, "the response is still kept for replays")
+
+            let again = try await app.request(.post, "/v1/api-keys", key: admin, json: body, headers: headers)
+            #expect(again.status == .created)
+            #expect(again.headers[.init("Idempotent-Replayed")!] == "true")
+            #expect(try again.json()["secret"] as? String == secret, "the retry gets the same secret back")
+        }
+    }
+
+    @Test("the operator's retried tenant creation gets the admin key back; no row holds it")
+    func operatorReplayIsSealedToo() async throws {
+        try await TestApp.run { app in
+            let headers: HTTPFields = [.init("Idempotency-Key")!: "t-secret"]
+            let first = try await app.request(.post, "/v1/tenants", key: TestApp.operatorKey, json: #"{"name":"Acme"}"#, headers: headers)
+            let secret = try #require((try first.json()["api_key"] as? [String: Any])?["secret"] as? String)
+            #expect(try await Self.rowsHolding(secret, app) == 0)
+            let again = try await app.request(.post, "/v1/tenants", key: TestApp.operatorKey, json: #"{"name":"Acme"}"#, headers: headers)
+            #expect(again.text == first.text)
+        }
+    }
+
+    @Test("another key of the same tenant sending the same Idempotency-Key cannot read the first key's response")
+    func anotherKeyCannotReplayTheSecret() async throws {
+        try await TestApp.run { app in
+            let (_, admin) = try await app.createTenant()
+            let (_, otherAdmin) = try await app.createKey(adminKey: admin, scopes: ["admin"], name: "other admin")
+            let headers: HTTPFields = [.init("Idempotency-Key")!: "k-shared"]
+            let body = #"{"name":"quiz","scopes":["ingest"]}"#
+            let first = try await app.request(.post, "/v1/api-keys", key: admin, json: body, headers: headers)
+            let secret = try #require(try first.json()["secret"] as? String)
+
+            let other = try await app.request(.post, "/v1/api-keys", key: otherAdmin, json: body, headers: headers)
+            #expect(!other.text.contains(secret), "another key read the secret: \(other.text)")
+            #expect(other.status == .conflict)
+            #expect(other.headers[.contentType] == "application/problem+json")
+            let list = try await app.request(.get, "/v1/api-keys", key: admin).json()
+            #expect((list["data"] as? [Any])?.count == 3, "two admin keys and one new key: nothing created twice")
         }
     }
 }

@@ -50,3 +50,19 @@ struct SystemTests {
         }
     }
 }
+
+extension SystemTests {
+    @Test("readyz answers from a short-lived cache: a burst of probes costs one check")
+    func readinessIsCached() async throws {
+        let clock = TestClock(.wednesdayMorning)
+        try await TestApp.run(clock: clock.function) { app in
+            #expect(try await app.request(.get, "/readyz").status == .ok)
+            try await app.database.client.query("DELETE FROM schema_migrations WHERE version = 1", logger: TestDatabase.logger)
+            #expect(try await app.request(.get, "/readyz").status == .ok, "a second probe within the cache's life checked again")
+            clock.advance(by: 10)
+            let stale = try await app.request(.get, "/readyz")
+            #expect(stale.status == .serviceUnavailable, "after the cache's life the check runs again")
+            #expect(stale.headers[.contentType] == "application/problem+json")
+        }
+    }
+}

@@ -20,6 +20,7 @@ struct TestApp {
         rateLimit: RateLimit = .standard,
         allowPrivateTargets: Bool = false,
         clock: @escaping @Sendable () -> Date = Date.init,
+        idleTimeout: Duration = .seconds(60),
         _ test: @escaping @Sendable (TestApp) async throws -> Void
     ) async throws {
         try await TestDatabase.withFreshDatabase { name in
@@ -32,6 +33,7 @@ struct TestApp {
                 metrics: PrometheusCollectorRegistry(),
                 allowPrivateTargets: allowPrivateTargets,
                 rateLimit: rateLimit,
+                idleTimeout: idleTimeout,
                 clock: clock
             )
             let app = try HandoffApplication.build(

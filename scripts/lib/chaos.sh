@@ -15,7 +15,7 @@ chaos_setup() {
     start_cluster "$PGDIR" "$PGPORT"
     "$PG_BIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres handoff
     export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/handoff"
-    export HANDOFF_OPERATOR_KEY="op_chaos_$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
+    export HANDOFF_OPERATOR_KEY="op_chaos_$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
     export HANDOFF_HTTP_PORT="$(free_port)" HANDOFF_RATE_LIMIT_PER_SECOND=100000 LOG_LEVEL=error
     BASE="http://127.0.0.1:$HANDOFF_HTTP_PORT"
     export WORK PGDIR PGPORT PG_BIN BASE

@@ -17,21 +17,26 @@ public struct DeliveryAttemptResult: Sendable, Equatable {
     public var kind: Kind
     /// The receiver's HTTP status, when one came back.
     public var statusCode: Int?
-    /// Nil when delivered.
+    /// Nil when delivered. The tenant reads it.
     public var error: String?
+    /// For the operator's logs only, never stored or shown to the tenant:
+    /// what the network or a library said (addresses, errno), which would
+    /// turn `error` into a probe of our network.
+    public var detail: String?
 
-    public init(kind: Kind, statusCode: Int? = nil, error: String? = nil) {
+    public init(kind: Kind, statusCode: Int? = nil, error: String? = nil, detail: String? = nil) {
         self.kind = kind
         self.statusCode = statusCode
         self.error = error
+        self.detail = detail
     }
 
     public static func delivered(statusCode: Int? = nil) -> Self {
         Self(kind: .delivered, statusCode: statusCode)
     }
 
-    public static func retryable(_ error: String, statusCode: Int? = nil) -> Self {
-        Self(kind: .retryable, statusCode: statusCode, error: error)
+    public static func retryable(_ error: String, statusCode: Int? = nil, detail: String? = nil) -> Self {
+        Self(kind: .retryable, statusCode: statusCode, error: error, detail: detail)
     }
 
     public static func permanent(_ error: String, statusCode: Int? = nil) -> Self {

@@ -59,7 +59,8 @@ public struct LeadEmailContent: Sendable, Equatable {
         let sla = event.data.sla
         var lines: [String] = [opening(event), ""]
 
-        var facts: [(String, String)] = [("Lead", lead.displayName), ("Email", lead.email)]
+        var facts: [(String, String)] = [("Lead", lead.displayName)]
+        if let email = lead.email { facts.append(("Email", email)) }
         if let phone = lead.phone, !phone.isEmpty { facts.append(("Phone", phone)) }
         facts.append(("Score", AnswerText.number(lead.score)))
         if let externalID = lead.externalID, !externalID.isEmpty { facts.append(("External id", externalID)) }

@@ -181,7 +181,8 @@ private struct SlackComposer {
     }
 
     private func leadSection() -> SlackBlock {
-        var contact = [emailLink(lead.email)]
+        // An erased lead (a retried delivery of its scrubbed event) has no e-mail.
+        var contact = lead.email.map { [emailLink($0)] } ?? []
         if let phone = lead.phone, !phone.isEmpty { contact.append(phoneLink(phone)) }
         var text = "*\(SlackMessage.escape(lead.displayName, limit: 500))*\n" + contact.joined(separator: "  ·  ")
         if let externalID = lead.externalID, !externalID.isEmpty {
@@ -311,7 +312,7 @@ private struct SlackComposer {
 
     private func fallbackText() -> String {
         let name = SlackMessage.escape(lead.displayName, limit: 300)
-        let who = "\(name) (\(SlackMessage.escape(lead.email, limit: 320))), score \(AnswerText.number(lead.score))"
+        let who = "\(name)\(lead.email.map { " (\(SlackMessage.escape($0, limit: 320)))" } ?? ""), score \(AnswerText.number(lead.score))"
         let ownerPart = owner.map { " for \(SlackMessage.escape($0.name, limit: 200))" } ?? ""
         let due = sla.dueAt.map { DeadlineText.format($0, in: timeZone, now: now) }
         let text: String

@@ -59,6 +59,7 @@ extension LeadSnapshot {
         writer.key("attributes"); try writer.object(attributes)
         writer.key("created_at"); writer.timestamp(createdAt)
         writer.key("email"); writer.string(email)
+        if let erasedAt { writer.key("erased_at"); writer.timestamp(erasedAt) }
         writer.key("external_id"); writer.string(externalID)
         writer.key("funnel_id"); writer.id(funnelID)
         writer.key("id"); writer.id(id)

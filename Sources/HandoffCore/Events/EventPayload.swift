@@ -119,7 +119,8 @@ public struct LeadSnapshot: Codable, Sendable, Equatable {
     public var id: UUID
     public var funnelID: UUID
     public var externalID: String?
-    public var email: String
+    /// Nil once the lead is erased (and only then: intake requires it).
+    public var email: String?
     public var name: String?
     public var phone: String?
     public var score: Double
@@ -129,12 +130,15 @@ public struct LeadSnapshot: Codable, Sendable, Equatable {
     public var ownerID: UUID?
     public var sla: SLASnapshot
     public var createdAt: Date
+    /// When the lead's personal data was erased (`DELETE /v1/leads/{id}`);
+    /// nil for every lead that was not. Only a tombstone carries the key.
+    public var erasedAt: Date?
 
     public init(
         id: UUID,
         funnelID: UUID,
         externalID: String? = nil,
-        email: String,
+        email: String?,
         name: String? = nil,
         phone: String? = nil,
         score: Double,
@@ -143,7 +147,8 @@ public struct LeadSnapshot: Codable, Sendable, Equatable {
         status: Status,
         ownerID: UUID?,
         sla: SLASnapshot,
-        createdAt: Date
+        createdAt: Date,
+        erasedAt: Date? = nil
     ) {
         self.id = id
         self.funnelID = funnelID
@@ -158,6 +163,7 @@ public struct LeadSnapshot: Codable, Sendable, Equatable {
         self.ownerID = ownerID
         self.sla = sla
         self.createdAt = createdAt
+        self.erasedAt = erasedAt
     }
 
     enum CodingKeys: String, CodingKey {
@@ -166,6 +172,7 @@ public struct LeadSnapshot: Codable, Sendable, Equatable {
         case externalID = "external_id"
         case ownerID = "owner_id"
         case createdAt = "created_at"
+        case erasedAt = "erased_at"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -183,6 +190,7 @@ public struct LeadSnapshot: Codable, Sendable, Equatable {
         try container.encodeID(ownerID, forKey: .ownerID)
         try container.encode(sla, forKey: .sla)
         try container.encodeTimestamp(createdAt, forKey: .createdAt)
+        if let erasedAt { try container.encodeTimestamp(erasedAt, forKey: .erasedAt) }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -190,7 +198,7 @@ public struct LeadSnapshot: Codable, Sendable, Equatable {
         id = try container.decode(UUID.self, forKey: .id)
         funnelID = try container.decode(UUID.self, forKey: .funnelID)
         externalID = try container.decodeIfPresent(String.self, forKey: .externalID)
-        email = try container.decode(String.self, forKey: .email)
+        email = try container.decodeIfPresent(String.self, forKey: .email)
         name = try container.decodeIfPresent(String.self, forKey: .name)
         phone = try container.decodeIfPresent(String.self, forKey: .phone)
         score = try container.decode(Double.self, forKey: .score)
@@ -200,12 +208,14 @@ public struct LeadSnapshot: Codable, Sendable, Equatable {
         ownerID = try container.decodeIfPresent(UUID.self, forKey: .ownerID)
         sla = try container.decode(SLASnapshot.self, forKey: .sla)
         createdAt = try container.decodeTimestamp(forKey: .createdAt)
+        erasedAt = try container.decodeTimestampIfPresent(forKey: .erasedAt)
     }
 
-    /// How people refer to the lead: the name when given, else the email.
+    /// How people refer to the lead: the name when given, else the email
+    /// (an erased lead has neither: it is "an erased lead").
     public var displayName: String {
         if let name, !name.trimmingWhitespace().isEmpty { return name }
-        return email
+        return email ?? "an erased lead"
     }
 }
 

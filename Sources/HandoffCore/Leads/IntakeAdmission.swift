@@ -14,7 +14,7 @@ public struct IntakeAdmission: Sendable, Equatable {
     public var maximum: Int
     /// Never fewer: leads keep coming in, however far behind the workers are.
     public var minimum: Int
-    /// Lateness of a timer firing or a delivery's send that the workers may
+    /// Lateness of a timer firing or a delivery's claim that the workers may
     /// show before intake yields to them.
     public var tolerated: Duration
 

@@ -7,6 +7,9 @@ import NIOConcurrencyHelpers
 /// was being written. Without it each attempt is its own transaction, and a
 /// dispatcher under load spends its sending slots waiting for commits.
 ///
+/// A batch the database refuses for one of its rows is written row by row
+/// (`DeliveryStore.record`): only that row's attempt goes unrecorded.
+///
 /// No task of its own: the first caller to find nobody writing becomes the
 /// writer and writes batches until the queue is empty; the others wait for
 /// their batch's outcome. So a graceful shutdown, which waits for the sending
@@ -72,14 +75,18 @@ final class AttemptRecorder: Sendable {
                 return Array(state.queue.prefix(count))
             }
             if batch.isEmpty { break }
-            let written: Result<Set<UUID>, any Error>
+            let written: Result<DeliveryStore.Recorded, any Error>
             do {
                 written = .success(try await store.record(batch.map(\.attempt), now: clock()))
             } catch {
                 written = .failure(error)
             }
             for entry in batch {
-                let result = written.map { $0.contains(entry.attempt.delivery.id) }
+                let id = entry.attempt.delivery.id
+                let result = written.flatMap { recorded -> Result<Bool, any Error> in
+                    if let refused = recorded.refused[id] { return .failure(refused) }
+                    return .success(recorded.owned.contains(id))
+                }
                 if let waiter = entry.waiter { waiter.resume(returning: result) } else { mine = result }
             }
             afterBatch()

@@ -35,9 +35,11 @@ public final class DeliveryDispatcher: Service, Sendable {
     /// How many deliveries may be claimed ahead of the sending slots. The
     /// claim is the loop's serial step (a transaction, ~1 ms on an idle
     /// machine, far more on a busy one); claiming several slots' worth at
-    /// once keeps the slots busy meanwhile. Kept small enough that a claimed
-    /// delivery waits at most `prefetch / concurrency` sends (each bounded by
-    /// `httpTimeout`), far less than its lease.
+    /// once keeps the slots busy meanwhile. A claimed delivery may wait in
+    /// line longer than its lease (behind e-mails that each take the SMTP
+    /// timeout, or other tenants' turns), so each one renews its lease right
+    /// before its send when needed, and is not sent when another claim has
+    /// taken it over meanwhile (`DeliveryLease`).
     private let prefetch: Int
     private let recorder: AttemptRecorder
     /// Attempts sent but not yet written beyond which nothing more is
@@ -70,10 +72,11 @@ public final class DeliveryDispatcher: Service, Sendable {
             configuration: Self.httpConfiguration(settings),
             backgroundActivityLogger: logger
         )
+        let pinned = PinnedHTTPClients(configuration: Self.httpConfiguration(settings))
         let senders = Senders(
             settings: settings,
             http: HTTPDelivery(
-                client: http, policy: DeliveryTargetPolicy(allowPrivate: settings.allowPrivateTargets),
+                client: http, pinned: pinned, policy: DeliveryTargetPolicy(allowPrivate: settings.allowPrivateTargets),
                 resolver: settings.resolver, timeout: settings.httpTimeout, maxResponseBytes: settings.maxResponseBytes
             ),
             smtp: SMTPClient(timeout: settings.smtpTimeout, logger: logger)
@@ -103,6 +106,7 @@ public final class DeliveryDispatcher: Service, Sendable {
             self.wakeup.stop()
         }
         try? await http.shutdown()
+        await pinned.shutdown()
         logger.info("delivery dispatcher stopped")
     }
 
@@ -121,9 +125,20 @@ public final class DeliveryDispatcher: Service, Sendable {
     private func dispatch(_ senders: Senders) async {
         await withDiscardingTaskGroup { group in
             var failures = 0
+            // Since when the dispatcher has had room to claim: a due row it
+            // had no room for waited on the sends ahead of it (remote
+            // receivers), which is not lateness intake should yield to.
+            var claimableSince = Date.distantPast
+            var full = false
             while !wakeup.isStopped, !Task.isCancelled {
                 let free = recorder.backlog >= maxUnrecorded ? 0 : prefetch - inFlight.withLockedValue { $0 }
                 var pause = settings.pollInterval
+                if free <= 0 {
+                    full = true
+                } else if full {
+                    full = false
+                    claimableSince = settings.clock()
+                }
                 if free > 0 {
                     do {
                         let now = settings.clock()
@@ -131,6 +146,11 @@ public final class DeliveryDispatcher: Service, Sendable {
                             limit: free, now: now, leaseUntil: now.addingTimeInterval(settings.lease.timeInterval)
                         )
                         failures = 0
+                        for delivery in claim.claimed {
+                            settings.onLateness?(Duration(timeInterval: DeliveryLateness.atClaim(
+                                dueAt: delivery.dueAt, claimableSince: claimableSince, claimedAt: now
+                            )))
+                        }
                         for dropped in claim.dropped {
                             logger.notice("delivery failed without a send", metadata: [
                                 "tenant_id": "\(dropped.tenantID)", "delivery_id": "\(dropped.id)", "reason": "\(dropped.reason)",
@@ -181,8 +201,11 @@ public final class DeliveryDispatcher: Service, Sendable {
     /// One attempt, start to record. The sending slot is freed when the send
     /// ends; the attempt is then written with others that ended meanwhile.
     private func deliver(_ delivery: ClaimedDelivery, _ senders: Senders) async {
+        guard await stillOurs(delivery) else {
+            releaseSlot()
+            return
+        }
         let attemptedAt = settings.clock()
-        settings.onLateness?(Duration(timeInterval: attemptedAt.timeIntervalSince(delivery.dueAt)))
         let started = ContinuousClock.now
         let result = await senders.send(delivery, at: attemptedAt)
         let elapsed = ContinuousClock.now - started
@@ -202,6 +225,7 @@ public final class DeliveryDispatcher: Service, Sendable {
         ]
         if let code = result.statusCode { metadata["status_code"] = "\(code)" }
         if let error = result.error { metadata["error"] = "\(error)" }
+        if let detail = result.detail { metadata["detail"] = "\(detail)" }
         if let next = transition.nextAttemptAt { metadata["next_attempt_at"] = "\(RFC3339Timestamp.format(next))" }
         do {
             let owned = try await recorder.record(DeliveryStore.Attempt(
@@ -223,6 +247,30 @@ public final class DeliveryDispatcher: Service, Sendable {
             .recordNanoseconds(Int64(elapsed.timeInterval * 1e9))
     }
 
+    /// Renews the lease if it would not outlast the send (see
+    /// `DeliveryLease`); false when the delivery must not be sent now: a later
+    /// claim owns it, or the renewal could not be written (the lease then
+    /// brings it back).
+    private func stillOurs(_ delivery: ClaimedDelivery) async -> Bool {
+        let now = settings.clock()
+        let timeout = delivery.channelType == .email ? settings.smtpTimeout : settings.httpTimeout
+        guard let until = DeliveryLease.renewal(
+            leaseUntil: delivery.leaseUntil, now: now, sendTimeout: timeout.timeInterval, lease: settings.lease.timeInterval
+        ) else { return true }
+        let metadata: Logger.Metadata = [
+            "tenant_id": "\(delivery.tenantID)", "delivery_id": "\(delivery.id)", "attempt": "\(delivery.attempt)",
+        ]
+        do {
+            if try await store.renewLease(delivery, until: until, now: now) { return true }
+            logger.notice("not sent: its lease ran out while it waited for a sending slot, and a later claim took it over", metadata: metadata)
+        } catch {
+            var metadata = metadata
+            metadata["error"] = "\(String(reflecting: error))"
+            logger.warning("not sent: could not renew its lease; it is sent when the lease runs out", metadata: metadata)
+        }
+        return false
+    }
+
     static func count(type: String, outcome: String) {
         Counter(label: "handoff_delivery_attempts_total", dimensions: [("type", type), ("outcome", outcome)]).increment()
     }
@@ -236,7 +284,7 @@ struct Senders: Sendable {
     let email: EmailSender
 
     init(settings: DeliverySettings, http: HTTPDelivery, smtp: SMTPClient) {
-        webhook = WebhookSender(http: http)
+        webhook = WebhookSender(http: http, secretKey: settings.secretKey)
         slack = SlackSender(http: http)
         email = EmailSender(client: smtp, configuration: settings.smtp)
     }

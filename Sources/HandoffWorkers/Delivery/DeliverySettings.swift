@@ -12,9 +12,11 @@ public struct DeliverySettings: Sendable {
     public var smtp: SMTPConfiguration?
     /// Sends in flight at once, per dispatcher.
     public var concurrency: Int
-    /// How long a claimed delivery belongs to this dispatcher. Longer than
-    /// any send can take (`httpTimeout`, `smtpTimeout`) plus recording it,
-    /// or a slow send would be claimed and sent again by another dispatcher.
+    /// How long a claimed delivery belongs to this dispatcher. A delivery
+    /// whose lease would run out before its send and recording could end
+    /// renews it just before sending (`DeliveryLease`), so this only sets how
+    /// soon a dead dispatcher's claims are sent again; the renewal is never
+    /// shorter than the send's timeout plus `DeliveryLease.margin`.
     public var lease: Duration
     /// The safety net: look for due deliveries at least this often, whatever
     /// NOTIFY said or missed.
@@ -35,9 +37,14 @@ public struct DeliverySettings: Sendable {
     public var resolver: any HostResolver
     /// Called each time the LISTEN is (re)established; tests wait on it.
     public var onListening: (@Sendable () -> Void)?
-    /// Told, as each send begins, how long after its due time it began:
-    /// `serve` lets its intake yield to a dispatcher that falls behind.
+    /// Told, as each delivery is claimed, how long after it became claimable
+    /// (due, and the dispatcher with room) the claim took it
+    /// (`DeliveryLateness`): `serve` lets its intake yield to a dispatcher
+    /// that falls behind. Time waiting on slow receivers is not counted.
     public var onLateness: (@Sendable (Duration) -> Void)?
+    /// HANDOFF_SECRET_KEY, to open webhook signing secrets; nil reads only
+    /// secrets stored before sealing.
+    public var secretKey: SecretKey?
 
     public init(
         allowPrivateTargets: Bool = false,
@@ -53,8 +60,10 @@ public struct DeliverySettings: Sendable {
         random: @escaping @Sendable () -> UInt64 = { UInt64.random(in: .min ... .max) },
         resolver: any HostResolver = SystemHostResolver(),
         onListening: (@Sendable () -> Void)? = nil,
-        onLateness: (@Sendable (Duration) -> Void)? = nil
+        onLateness: (@Sendable (Duration) -> Void)? = nil,
+        secretKey: SecretKey? = nil
     ) {
+        self.secretKey = secretKey
         self.allowPrivateTargets = allowPrivateTargets
         self.smtp = smtp
         self.concurrency = max(1, concurrency)

@@ -8,13 +8,18 @@ import NIOCore
 /// every address its host resolves to), redirects not followed, one overall
 /// timeout, and only a little of the answer read.
 ///
-/// The HTTP client resolves the host again when it connects. A name that
-/// answered with a public address to our check and a private one to the
-/// client (DNS rebinding) still cannot reach an internal service: without
-/// HANDOFF_WEBHOOK_ALLOW_PRIVATE only https is allowed, and the internal
-/// service cannot present a certificate for the tenant's host name.
+/// The host is resolved once: the request connects to the address the check
+/// approved (`PinnedHTTPClients`), while SNI and the certificate check use
+/// the host name, so a name that answers the check with a public address and
+/// a second lookup with a private one (DNS rebinding) reaches nothing inside.
+/// What the tenant reads of a failure is generic all the same ("could not
+/// connect to the receiver"): refused, unreachable, TLS failure and the like
+/// look alike, with no address or errno, and the details go to the
+/// operator's logs only (`DeliveryAttemptResult.detail`).
 struct HTTPDelivery: Sendable {
+    /// For URLs whose host is an IP literal: nothing to resolve.
     let client: HTTPClient
+    let pinned: PinnedHTTPClients
     let policy: DeliveryTargetPolicy
     let resolver: any HostResolver
     let timeout: Duration
@@ -26,36 +31,58 @@ struct HTTPDelivery: Sendable {
         let seconds = Self.format(timeout)
         do {
             return try await withDeadline(timeout) {
-                if let refused = try await checkTarget(url) { return refused }
-                return try await send(url: url, headers: headers, body: body)
+                switch try await checkTarget(url) {
+                case .refused(let refusal):
+                    return refusal
+                case .literal:
+                    return try await send(url: url, headers: headers, body: body, client: client)
+                case .resolved(let host, let address):
+                    return try await pinned.withClient(host: host, address: address) { client in
+                        try await send(url: url, headers: headers, body: body, client: client)
+                    }
+                }
             }
         } catch is DeadlineExceeded {
             return .retryable("no answer within \(seconds) s")
         } catch let error as HTTPClientError {
-            return .retryable(Self.describe(error, url: url, seconds: seconds))
+            return .retryable(Self.describe(error, seconds: seconds), detail: "\(Self.hostAndPort(url)): \(error)")
         } catch let error as HostResolutionError {
-            return .retryable(error.description)
+            return .retryable("could not resolve the receiver's host name", detail: error.description)
         } catch {
-            return .retryable("could not deliver to \(Self.hostAndPort(url)): \(error)")
+            return .retryable(Self.unreachable, detail: "\(Self.hostAndPort(url)): \(String(reflecting: error))")
         }
     }
 
-    /// A refusal as a permanent result, or nil when the target may be reached.
-    func checkTarget(_ url: String) async throws -> DeliveryAttemptResult? {
+    enum Checked {
+        /// A permanent result: the policy refuses the target.
+        case refused(DeliveryAttemptResult)
+        /// The URL's host is an IP literal the policy allows.
+        case literal
+        /// Connect `host` (as the URL spells it) to `address`, checked.
+        case resolved(host: String, address: String)
+    }
+
+    func checkTarget(_ url: String) async throws -> Checked {
         let target: DeliveryTargetPolicy.Target
         switch policy.check(url: url) {
-        case .failure(let refusal): return .permanent(refusal.description)
+        case .failure(let refusal): return .refused(.permanent(refusal.description))
         case .success(let checked): target = checked
         }
-        if target.literalAddress != nil { return nil }
+        if target.literalAddress != nil { return .literal }
         let addresses = try await resolver.addresses(of: target.host, port: target.port)
         if case .failure(let refusal) = policy.check(url: url, resolvedAddresses: addresses) {
-            return .permanent(refusal.description)
+            return .refused(.permanent(refusal.description))
         }
-        return nil
+        // Every address passed; the first is the one connected to.
+        guard let address = addresses.first else {
+            throw HostResolutionError(host: target.host, reason: "no addresses")
+        }
+        return .resolved(host: URLComponents(string: url)?.host ?? target.host, address: address)
     }
 
-    private func send(url: String, headers: [(name: String, value: String)], body: [UInt8]) async throws -> DeliveryAttemptResult {
+    private func send(
+        url: String, headers: [(name: String, value: String)], body: [UInt8], client: HTTPClient
+    ) async throws -> DeliveryAttemptResult {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
@@ -74,19 +101,17 @@ struct HTTPDelivery: Sendable {
         return .http(status: Int(response.status.code), location: response.headers.first(name: "location"), body: answer)
     }
 
-    static func describe(_ error: HTTPClientError, url: String, seconds: String) -> String {
-        let target = hostAndPort(url)
+    /// Every way of failing to reach the receiver, in one text.
+    static let unreachable = "could not connect to the receiver"
+
+    static func describe(_ error: HTTPClientError, seconds: String) -> String {
         switch error {
         case .deadlineExceeded, .readTimeout:
             return "no answer within \(seconds) s"
-        case .connectTimeout:
-            return "could not connect to \(target) within the timeout"
-        case .remoteConnectionClosed:
-            return "\(target) closed the connection before answering"
         case .invalidURL, .emptyHost, .emptyScheme:
             return "the URL cannot be used: \(error)"
         default:
-            return "could not deliver to \(target): \(error)"
+            return unreachable
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import HandoffCore
 import HandoffStore
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// Fires SLA timers on time: `sla.warning`, `sla.breached`, `lead.escalated`.
@@ -50,15 +51,7 @@ public final class TimerEngine: Service, Sendable {
         var total = TimerStore.Batch()
         while true {
             let batch = try await fireBatch(now: now)
-            total.leads += batch.leads
-            total.fired += batch.fired
-            total.skipped += batch.skipped
-            total.events += batch.events
-            total.deliveries += batch.deliveries
-            total.newTimers += batch.newTimers
-            total.late += batch.late
-            total.maxLateMs = max(total.maxLateMs, batch.maxLateMs)
-            total.skippedReasons += batch.skippedReasons
+            total.add(batch)
             total.nextDue = batch.nextDue
             if batch.leads < settings.batchSize || Task.isCancelled { return total }
         }
@@ -145,7 +138,10 @@ public final class TimerEngine: Service, Sendable {
         if let cache = configurations {
             load = { @Sendable tenantID in try await cache.configuration(tenantID: tenantID) }
         }
-        let batch = try await store.fireDue(now: now, limit: settings.batchSize, window: settings.window, configuration: load)
+        let batch = try await store.fireDue(
+            now: now, limit: settings.batchSize, window: settings.window, quarantineAfter: settings.quarantineAfter, configuration: load
+        )
+        for failure in batch.failures { report(failure) }
         guard batch.leads > 0 else { return batch }
         if batch.fired > 0 { settings.onLateness?(.milliseconds(batch.maxLateMs)) }
         var metadata: Logger.Metadata = [
@@ -165,6 +161,21 @@ public final class TimerEngine: Service, Sendable {
             logger.debug("could not notify after firing; the periodic scans will find the work", metadata: ["error": "\(error)"])
         }
         return batch
+    }
+
+    /// A lead whose timers failed alone: in the logs with its error, and
+    /// counted in `handoff_timer_failures_total` (outcome `retry` while it
+    /// will be tried again, `quarantined` once it no longer will).
+    private func report(_ failure: TimerStore.LeadFailure) {
+        let metadata: Logger.Metadata = [
+            "tenant_id": "\(failure.tenantID)", "lead_id": "\(failure.leadID)", "error": "\(failure.error)",
+        ]
+        if failure.quarantined {
+            logger.error("quarantined a lead's due timers after repeated failures; they will not fire until timers.failed_at is cleared", metadata: metadata)
+        } else {
+            logger.warning("could not fire a lead's due timers; the other leads fired, this one is tried again", metadata: metadata)
+        }
+        Counter(label: "handoff_timer_failures_total", dimensions: [("outcome", failure.quarantined ? "quarantined" : "retry")]).increment()
     }
 
     private static func duration(_ seconds: TimeInterval) -> Duration {

@@ -18,6 +18,10 @@ public struct TimerSettings: Sendable {
     /// behind the requests, so one batch at a time fell behind the deadlines
     /// (measured by bench/soak: 280 timers/s fired against 500/s due).
     public var catchUpBatches: Int
+    /// Failed tries, each alone in its own transaction, after which a lead's
+    /// due timers are quarantined (see `TimerStore`): a lead that keeps
+    /// failing costs a few transactions, not every tenant's timers.
+    public var quarantineAfter: Int
     /// The safety net: look for due timers at least this often, whatever
     /// NOTIFY said or missed.
     public var safetyScan: Duration
@@ -32,6 +36,7 @@ public struct TimerSettings: Sendable {
         batchSize: Int = 100,
         window: Int = 1_000,
         catchUpBatches: Int = 4,
+        quarantineAfter: Int = 3,
         safetyScan: Duration = .seconds(5),
         onListening: (@Sendable () -> Void)? = nil,
         onLateness: (@Sendable (Duration) -> Void)? = nil
@@ -40,6 +45,7 @@ public struct TimerSettings: Sendable {
         self.batchSize = max(1, batchSize)
         self.window = max(window, batchSize)
         self.catchUpBatches = max(1, catchUpBatches)
+        self.quarantineAfter = max(1, quarantineAfter)
         self.safetyScan = safetyScan
         self.onListening = onListening
         self.onLateness = onLateness

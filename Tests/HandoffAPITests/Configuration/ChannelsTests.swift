@@ -1,4 +1,5 @@
 import Foundation
+import HandoffCore
 import HandoffStore
 import HTTPTypes
 import Hummingbird
@@ -28,13 +29,15 @@ struct ChannelsTests {
         return jsonBody(body)
     }
 
-    /// The secret column as stored, read past RLS on a superuser connection.
+    /// The secret column as stored, read past RLS on a superuser connection,
+    /// and opened with the app's HANDOFF_SECRET_KEY (it is stored sealed).
     static func storedSecret(_ app: TestApp, _ id: String) async throws -> String? {
         let uuid = try #require(UUID(uuidString: id))
-        return try await app.database.client.withConnection { connection in
+        let stored = try await app.database.client.withConnection { connection in
             let rows = try await connection.query("SELECT secret FROM channels WHERE id = \(uuid)", logger: TestDatabase.logger).collect()
             return try rows.first?.decode(String?.self) ?? nil
         }
+        return try stored.map { try #require(SealedSecret.open($0, with: app.dependencies.secretKey)) }
     }
 
     @Test("webhook: create returns a whsec_ secret once; get, list and patch never show it")
@@ -429,6 +432,62 @@ struct ChannelsTests {
             let (_, key) = try await app.createTenant()
             let id = try #require(try await app.create("/v1/channels", key: key, json: Self.webhook())["id"] as? String)
             try await ConfigChecks.scopes(app, admin: key, collection: "/v1/channels", id: id, createBody: Self.webhook(), patchBody: #"{"active":false}"#)
+        }
+    }
+
+    /// The whole channel row as text, read past RLS on a superuser connection.
+    static func storedRow(_ app: TestApp, _ id: String) async throws -> String {
+        let uuid = try #require(UUID(uuidString: id))
+        let rows = try await app.database.client.query("SELECT c::text FROM channels c WHERE id = \(uuid)", logger: TestDatabase.logger).collect()
+        return try #require(try rows.first?.decode(String.self))
+    }
+
+    @Test("the database never holds a webhook signing secret, neither on create nor after rotation")
+    func signingSecretsAreEncryptedAtRest() async throws {
+        try await TestApp.run { app in
+            let (_, key) = try await app.createTenant()
+            let created = try await app.create("/v1/channels", key: key, json: Self.webhook())
+            let id = try #require(created["id"] as? String)
+            let secret = try #require(created["secret"] as? String)
+            let keyPart = String(secret.dropFirst("whsec_".count))
+            let row = try await Self.storedRow(app, id)
+            #expect(!row.contains(secret) && !row.contains(keyPart), "the channel row holds the signing secret: \(row)")
+
+            let rotated = try await app.request(.post, "/v1/channels/\(id)/rotate-secret", key: key)
+            let secret2 = try #require(try rotated.json()["secret"] as? String)
+            let row2 = try await Self.storedRow(app, id)
+            #expect(!row2.contains(secret2) && !row2.contains(String(secret2.dropFirst("whsec_".count))))
+            #expect(row2 != row, "rotation stored a new value")
+        }
+    }
+
+    @Test("a read key sees Slack webhook URLs and webhook URL credentials masked; an admin key sees them whole")
+    func readKeysSeeMaskedTargets() async throws {
+        try await TestApp.run { app in
+            let (_, admin) = try await app.createTenant()
+            let (_, read) = try await app.createKey(adminKey: admin, scopes: ["read"])
+            let slackURL = "https://hooks.slack.com/services/T0AAA/B0BBB/s3cr3tt0ken"
+            let hookURL = "https://user:p4ssw0rd@crm.example.com/hooks/handoff?token=t0k3n"
+            let slack = try await app.createID("/v1/channels", key: admin, [
+                "name": "Sales", "type": "slack", "config": ["webhook_url": slackURL], "events": ["sla.breached"],
+            ])
+            let hook = try await app.createID("/v1/channels", key: admin, [
+                "name": "CRM", "type": "webhook", "config": ["url": hookURL], "events": ["lead.assigned"],
+            ])
+            for path in ["/v1/channels", "/v1/channels/\(slack)", "/v1/channels/\(hook)"] {
+                let response = try await app.request(.get, path, key: read)
+                #expect(response.status == .ok)
+                for hidden in ["s3cr3tt0ken", "T0AAA", "p4ssw0rd", "user:", "t0k3n"] {
+                    #expect(!response.text.contains(hidden), "a read key sees \(hidden) in \(path): \(response.text)")
+                }
+            }
+            let masked = try await app.get("/v1/channels/\(slack)", key: read)
+            #expect((masked["config"] as? [String: Any])?["webhook_url"] as? String == "https://hooks.slack.com/***")
+            let maskedHook = try await app.get("/v1/channels/\(hook)", key: read)
+            #expect((maskedHook["config"] as? [String: Any])?["url"] as? String == "https://crm.example.com/***")
+
+            #expect((try await app.get("/v1/channels/\(slack)", key: admin)["config"] as? [String: Any])?["webhook_url"] as? String == slackURL)
+            #expect((try await app.get("/v1/channels/\(hook)", key: admin)["config"] as? [String: Any])?["url"] as? String == hookURL)
         }
     }
 }

@@ -46,7 +46,9 @@ struct DeliveriesAPITests {
                 let failed = try await DeliveryHarness.insertDelivery(tenantID: tenant, eventID: first.id, channelID: goneChannel, client: client, logger: logger)
                 let later = try await DeliveryHarness.insertDelivery(tenantID: tenant, eventID: second.id, channelID: channel, client: client, logger: logger)
 
-                try await withDispatchers(database: app.database, settings: testDeliverySettings()) { _ in
+                var settings = testDeliverySettings()
+                settings.secretKey = app.dependencies.secretKey  // the API stored the secrets sealed with it
+                try await withDispatchers(database: app.database, settings: settings) { _ in
                     let h = DeliveryHarness(database: app.database)
                     for id in [delivered, failed, later] { try await h.waitFor(tenantID: tenant, deliveryID: id) }
 
@@ -133,11 +135,11 @@ struct DeliveriesAPITests {
                     #expect((after.first?["attempts"] as? [[String: Any]])?.compactMap { $0["status_code"] as? Int } == [410, 200])
                     #expect(after.first?["attempt_count"] as? Int == 2)
 
-                    // A delivered one can be sent again too (a pending one
-                    // cannot: see retryPendingConflicts, where no dispatcher races).
+                    // A delivered one is final: billing counted it (see
+                    // DeliveryRetryBillingTests); a pending one is refused too
+                    // (retryPendingConflicts, where no dispatcher races).
                     let again = try await app.request(.post, "/v1/deliveries/\(delivered.uuidString.lowercased())/retry", key: key)
-                    #expect(again.status == .ok)
-                    try await h.waitFor(tenantID: tenant, deliveryID: delivered, status: "delivered", attempts: 2)
+                    expectProblem(again, .conflict, slug: "conflict")
                 }
             }
         }
@@ -160,7 +162,7 @@ struct DeliveriesAPITests {
             )
             let response = try await app.request(.post, "/v1/deliveries/\(delivery.uuidString.lowercased())/retry", key: key)
             expectProblem(response, .conflict, slug: "conflict")
-            #expect(try response.json()["detail"] as? String == "The delivery is still pending: it is queued or being retried on its schedule. Only a delivered or failed delivery can be retried.")
+            #expect(try response.json()["detail"] as? String == "The delivery is still pending: it is queued or being retried on its schedule. Only a failed delivery can be retried.")
             let listed = try await app.list("/v1/deliveries", key: key)
             #expect(listed.count == 1)
             #expect(listed.first?["status"] as? String == "pending")

@@ -55,7 +55,7 @@ struct DeliveryDispatcherTests {
         }
     }
 
-    @Test("each send tells how long after its due time it began (what serve's intake gate yields to)")
+    @Test("each claim tells how long after its due time it took the delivery (what serve's intake gate yields to)")
     func sendReportsLateness() async throws {
         try await DeliveryHarness.run { h in
             try await HTTPReceiver.with { receiver in

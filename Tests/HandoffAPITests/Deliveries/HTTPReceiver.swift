@@ -34,6 +34,8 @@ final class HTTPReceiver: Sendable {
         case after(Duration, Reply)
         /// Read the request, never answer, keep the connection open.
         case never
+        /// Read the request, then close the connection without answering.
+        case close
     }
 
     /// Decides the answer from the request and how many came before it.
@@ -167,6 +169,8 @@ final class HTTPReceiver: Sendable {
             switch reply {
             case .never:
                 return
+            case .close:
+                context.close(promise: nil)
             case .after(let delay, let next):
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 let nanoseconds = Int64(delay.components.seconds) * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000

@@ -34,7 +34,8 @@ struct IntakeDeliveryTests {
                 ])
 
                 let listening = ListeningFlag()
-                let settings = testDeliverySettings(pollInterval: .seconds(3600), onListening: { listening.set() })
+                var settings = testDeliverySettings(pollInterval: .seconds(3600), onListening: { listening.set() })
+                settings.secretKey = app.dependencies.secretKey  // the API stored the secret sealed with it
                 try await withDispatchers(database: app.database, settings: settings) { _ in
                     try await listening.wait()
                     let lead = try await app.create("/v1/leads", key: key, json: jsonBody([
