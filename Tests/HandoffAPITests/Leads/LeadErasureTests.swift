@@ -125,7 +125,7 @@ struct LeadErasureTests {
         }
     }
 
-    @Test("erasing a lead that is missing, malformed or another tenant's is a 404 and changes nothing")
+    @Test("erasing a lead that is missing or another tenant's is a 404, a malformed id a 422; nothing changes")
     func erasureOfAnotherTenantsLeadIsNotFound() async throws {
         try await TestApp.run(clock: TestClock(.wednesdayMorning).function) { app in
             let seed = try await SeedConfiguration.create(on: app)
@@ -134,7 +134,7 @@ struct LeadErasureTests {
             let id = try #require(try created.json()["id"] as? String)
             expectProblem(try await app.request(.delete, "/v1/leads/\(id)", key: other.key), .notFound, slug: "not-found")
             expectProblem(try await app.request(.delete, "/v1/leads/\(unknownID())", key: seed.key), .notFound, slug: "not-found")
-            expectProblem(try await app.request(.delete, "/v1/leads/not-an-id", key: seed.key), .notFound, slug: "not-found")
+            try expectValidation(try await app.request(.delete, "/v1/leads/not-an-id", key: seed.key), fields: ["id"])
             let lead = try await app.request(.get, "/v1/leads/\(id)", key: seed.key).json()
             #expect(lead["email"] as? String == "max@example.de")
             #expect(lead["erased_at"] == nil)
