@@ -81,10 +81,19 @@ public enum CSV {
     public static func usage(_ rows: [UsageRow]) -> String {
         var lines = ["tenant_id,tenant_name,period,metric,dimension,value"]
         for row in rows {
-            lines.append([row.tenantID.lowercasedString, row.tenantName, row.period, row.metric.rawValue, row.dimension, String(row.value)]
+            lines.append([row.tenantID.lowercasedString, spreadsheetSafe(row.tenantName), row.period, row.metric.rawValue, row.dimension, String(row.value)]
                 .map(field).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// A tenant names itself: a name a spreadsheet would read as a formula
+    /// (`=HYPERLINK(…)`, `+`, `-`, `@`, or a leading tab or CR) is written
+    /// with a leading `'`, which spreadsheets show as text (OWASP's advice for
+    /// CSV injection). Billing opens this file in one.
+    public static func spreadsheetSafe(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return text }
+        return "'" + text
     }
 
     public static func field(_ text: String) -> String {
