@@ -49,10 +49,16 @@ struct InsertLeadStatement: SelfScopedStatement {
 
     static let name = "handoff_insert_lead"
 
+    // `$n::text::jsonb`, not `$n::jsonb`: the statement is prepared once per
+    // connection with the types of its first bindings, and a nil routing
+    // record is a typeless NULL, from which the server would take jsonb as
+    // the parameter's type and then read every later (text) record as
+    // binary jsonb.
+
     static let sql = """
         CALL handoff_intake_lead(
             $1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::text, $7::text, $8::float8,
-            $9::jsonb, $10::jsonb, $11::text, $12::uuid, $13::jsonb,
+            $9::text::jsonb, $10::text::jsonb, $11::text, $12::uuid, $13::text::jsonb,
             $14::uuid, $15::text, $16::timestamptz, $17::timestamptz, $18::timestamptz,
             $19::uuid[], $20::text[], $21::int[], $22::timestamptz[],
             $23::uuid, $24::smallint,

@@ -73,6 +73,23 @@ import Testing
         }
     }
 
+    /// scripts/fuzz found it against a seeded tenant: the intake statement is
+    /// prepared once per connection, and when its first lead was unqualified the
+    /// routing record was bound as a typeless NULL, the server took `$13::jsonb`
+    /// as the parameter's type, and every qualified lead after it on that
+    /// connection was a 500 (jsonb_recv read the text as binary jsonb).
+    @Test func qualifiedLeadsAfterAnUnqualifiedOneAreStoredOnEveryConnection() async throws {
+        try await TestApp.run(clock: { .wednesdayMorning }) { app in
+            let seed = try await SeedConfiguration.create(on: app)
+            #expect(try await app.request(.post, "/v1/leads", key: seed.key, json: seed.lead(score: 10)).status == .created)
+            for n in 0..<8 {
+                let created = try await app.request(.post, "/v1/leads", key: seed.key, json: seed.lead(email: "lead\(n)@example.de"))
+                #expect(created.status == .created, "lead \(n): \(created.text)")
+                #expect(try created.json()["status"] as? String == "assigned")
+            }
+        }
+    }
+
     @Test func nobodyAvailableFallsBackThenGoesUnassigned() async throws {
         try await TestApp.run(clock: TestClock(.wednesdayMorning).function) { app in
             let seed = try await SeedConfiguration.create(on: app)
