@@ -40,6 +40,8 @@ public struct ParameterRule: Sendable, Equatable {
     }
 
     private func fault(in value: String) -> String? {
+        // Postgres text and jsonb cannot hold U+0000, and bodies refuse it too.
+        if value.unicodeScalars.contains("\u{0}") { return "must not contain the NUL character" }
         switch kind {
         case .boolean:
             return value == "true" || value == "false" ? nil : "must be true or false"
