@@ -55,7 +55,8 @@ extension APIHandlers {
         guard v.isValid else { throw Problem.validation(v.errors) }
         let filter = LeadFilter(
             status: query.status?.rawValue, slaState: query.slaState?.rawValue, ownerID: ownerID, funnelID: funnelID,
-            createdAfter: query.createdAfter, createdBefore: query.createdBefore
+            createdAfter: query.createdAfter, createdBefore: query.createdBefore,
+            externalID: query.externalId, email: query.email?.trimmingWhitespace()
         )
         let (rows, next) = try await leads.list(tenantID: tenantID, filter: filter, page: page)
         return .ok(.init(body: .json(.init(data: try rows.map { try Components.Schemas.Lead($0) }, nextCursor: .init(next)))))

@@ -17,14 +17,24 @@ public struct LeadFilter: Sendable {
     public var funnelID: UUID?
     public var createdAfter: Date?
     public var createdBefore: Date?
+    /// The client's own id for the submission, matched exactly.
+    public var externalID: String?
+    /// Matched case-insensitively: a CRM looking a person up has their address
+    /// in whatever case it was typed there.
+    public var email: String?
 
-    public init(status: String? = nil, slaState: String? = nil, ownerID: UUID? = nil, funnelID: UUID? = nil, createdAfter: Date? = nil, createdBefore: Date? = nil) {
+    public init(
+        status: String? = nil, slaState: String? = nil, ownerID: UUID? = nil, funnelID: UUID? = nil,
+        createdAfter: Date? = nil, createdBefore: Date? = nil, externalID: String? = nil, email: String? = nil
+    ) {
         self.status = status
         self.slaState = slaState
         self.ownerID = ownerID
         self.funnelID = funnelID
         self.createdAfter = createdAfter
         self.createdBefore = createdBefore
+        self.externalID = externalID
+        self.email = email
     }
 }
 
@@ -74,6 +84,8 @@ extension LeadStore {
                   AND (\(filter.funnelID)::uuid IS NULL OR l.funnel_id = \(filter.funnelID))
                   AND (\(filter.createdAfter)::timestamptz IS NULL OR l.created_at >= \(filter.createdAfter))
                   AND (\(filter.createdBefore)::timestamptz IS NULL OR l.created_at < \(filter.createdBefore))
+                  AND (\(filter.externalID)::text IS NULL OR l.external_id = \(filter.externalID))
+                  AND (\(filter.email)::text IS NULL OR lower(l.email) = lower(\(filter.email)))
                 ORDER BY l.id DESC LIMIT \(page.limit + 1)
                 ) l
                 ORDER BY l.id DESC
