@@ -100,9 +100,7 @@ struct DeliveryFaultIsolationTests {
     func controlCharactersInAnErrorAreRecorded() async throws {
         try await DeliveryHarness.run { h in
             let clock = TestClock(Date())
-            let tenant = try await h.insertTenant()
-            let channel = try await h.insertChannel(tenantID: tenant, type: .webhook, config: ChannelConfig(url: "https://hooks.example.com/x"))
-            let (_, delivery) = try await h.queue(tenantID: tenant, channelID: channel, due: clock.now)
+            let (tenant, delivery) = try await h.queueWebhookDelivery(due: clock.now)
             let store = DeliveryStore(database: h.database)
             let claimed = try #require(try await store.claim(limit: 10, now: clock.now, leaseUntil: clock.now.addingTimeInterval(60)).claimed.first)
             let text = "could not resolve a\u{0}b.example.com\u{1B}[31m"
@@ -123,9 +121,7 @@ struct DeliveryFaultIsolationTests {
     func retryDoesNotReopenTheFence() async throws {
         try await DeliveryHarness.run { h in
             let clock = TestClock(Date())
-            let tenant = try await h.insertTenant()
-            let channel = try await h.insertChannel(tenantID: tenant, type: .webhook, config: ChannelConfig(url: "https://hooks.example.com/x"))
-            let (_, delivery) = try await h.queue(tenantID: tenant, channelID: channel, due: clock.now)
+            let (tenant, delivery) = try await h.queueWebhookDelivery(due: clock.now)
             let store = DeliveryStore(database: h.database)
             let lease: TimeInterval = 30
 
@@ -225,5 +221,15 @@ struct DeliveryFaultIsolationTests {
                 #expect(receiver.requests.map { $0.header("host") } == ["\(host):\(receiver.port)"])
             }
         }
+    }
+}
+
+extension DeliveryHarness {
+    /// One pending webhook delivery of a new tenant, due at `due`.
+    func queueWebhookDelivery(due: Date) async throws -> (tenant: UUID, delivery: UUID) {
+        let tenant = try await insertTenant()
+        let channel = try await insertChannel(tenantID: tenant, type: .webhook, config: ChannelConfig(url: "https://hooks.example.com/x"))
+        let (_, delivery) = try await queue(tenantID: tenant, channelID: channel, due: due)
+        return (tenant, delivery)
     }
 }
