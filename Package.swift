@@ -60,7 +60,23 @@ let package = Package(
             // The generated code imports Foundation as `package`; the resource
             // accessor's plain import must not be read as public beside it.
             swiftSettings: [.enableUpcomingFeature("InternalImportsByDefault")],
-            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+            plugins: ["HandoffOpenAPIGenerator"]
+        ),
+        // Runs swift-openapi-generator on the generator's copy of openapi.yaml.
+        .plugin(
+            name: "HandoffOpenAPIGenerator",
+            capability: .buildTool(),
+            dependencies: [
+                "handoff-generator-input",
+                .product(name: "swift-openapi-generator", package: "swift-openapi-generator"),
+            ]
+        ),
+        // Filters openapi.yaml into what the generator reads (`GeneratorInput`).
+        .executableTarget(
+            name: "handoff-generator-input",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            path: "Sources/HandoffGeneratorInput",
+            swiftSettings: swiftSettings
         ),
         // The APIProtocol implementation: handlers, auth, errors, idempotency.
         .target(

@@ -13,7 +13,7 @@ extension APIHandlers {
         case .failure(let failure): name = nil; errors += failure.errors
         }
         let scopes: [Scope]?
-        switch TenantRules.validateScopes(body.scopes.map(\.rawValue)) {
+        switch TenantRules.validateScopes(body.scopes) {
         case .success(let value): scopes = value
         case .failure(let failure): scopes = nil; errors += failure.errors
         }

@@ -80,12 +80,13 @@ extension APIHandlers {
         let id = try UUID(pathID: input.path.id, resource: "lead")
         guard case .json(let body) = input.body else { throw Problem.badRequest("Send a JSON body.") }
         var v = Validator()
+        let channel = v.oneOf(body.channel, "channel", as: ResponseChannel.self)
         let ownerID = v.id(body.ownerId, "owner_id")
-        guard v.isValid else { throw Problem.validation(v.errors) }
+        guard let channel, v.isValid else { throw Problem.validation(v.errors) }
         let configuration = try await configurationCache.configuration(tenantID: tenantID)
         let lead = try await mapLeadErrors {
             try await leads.respond(
-                leadID: id, channel: body.channel.rawValue, ownerID: ownerID, respondedAt: body.respondedAt,
+                leadID: id, channel: channel.rawValue, ownerID: ownerID, respondedAt: body.respondedAt,
                 configuration: configuration, tenantID: tenantID, now: clock()
             )
         }
@@ -99,6 +100,7 @@ extension APIHandlers {
         let id = try UUID(pathID: input.path.id, resource: "lead")
         guard case .json(let body) = input.body else { throw Problem.badRequest("Send a JSON body.") }
         var v = Validator()
+        v.check(body.ownerId != nil, "owner_id", "is required")
         let ownerID = v.id(body.ownerId, "owner_id")
         guard let ownerID, v.isValid else { throw Problem.validation(v.errors) }
         let configuration = try await configurationCache.configuration(tenantID: tenantID)

@@ -30,7 +30,9 @@ extension APIHandlers {
         let id = try UUID(pathID: input.path.id, resource: "tenant")
         guard case .json(let body) = input.body else { throw Problem.badRequest("Send a JSON body.") }
         let name = try body.name.map { try TenantRules.validateName($0).orThrow() }
-        let status = body.status.flatMap { TenantStatus(rawValue: $0.rawValue) }
+        var v = Validator()
+        let status = body.status.map { v.oneOf($0, "status", as: TenantStatus.self) } ?? nil
+        guard v.isValid else { throw Problem.validation(v.errors) }
         let quota = try SendQuota.validate(body.sendQuotaPerDay).orThrow()
         let updated = try await tenants.update(id, name: name, status: status, sendQuotaPerDay: quota, now: clock())
         keyCache.invalidate(tenantID: id)  // a suspension takes effect at once here; other processes hear the NOTIFY
