@@ -28,7 +28,9 @@ extension APIHandlers {
     func updateTenant(_ input: Operations.UpdateTenant.Input) async throws -> Operations.UpdateTenant.Output {
         try RequestIdentity.requireOperator()
         let id = try UUID(pathID: input.path.id, resource: "tenant")
-        guard case .json(let body) = input.body else { throw Problem.badRequest("Send a JSON body.") }
+        let body = switch input.body {
+        case .json(let body), .applicationMergePatchJson(let body): body
+        }
         let name = try body.name.map { try TenantRules.validateName($0).orThrow() }
         var v = Validator()
         let status = body.status.map { v.oneOf($0, "status", as: TenantStatus.self) } ?? nil

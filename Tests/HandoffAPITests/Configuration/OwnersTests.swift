@@ -519,6 +519,28 @@ struct OwnersTests {
         }
     }
 
+    @Test("PATCH as application/merge-patch+json changes the fields sent and nothing else; another type is 415")
+    func mergePatchMediaType() async throws {
+        try await TestApp.run { app in
+            let (_, key) = try await app.createTenant()
+            let created = try await app.create("/v1/owners", key: key, json: jsonBody([
+                "name": "Aiko", "email": "aiko@example.com", "timezone": "Asia/Tokyo", "active": false, "territories": ["JP"],
+            ]))
+            let id = try #require(created["id"] as? String)
+            let patched = try await app.request(.patch, "/v1/owners/\(id)", key: key, json: #"{"name":"Aiko Tanaka","phone":null}"#,
+                                                headers: [.contentType: "application/merge-patch+json"])
+            #expect(patched.status == .ok, "\(patched.text)")
+            let fetched = try await app.get("/v1/owners/\(id)", key: key)
+            #expect(fetched["name"] as? String == "Aiko Tanaka")
+            for field in ["email", "timezone", "active", "territories", "slack_user_id", "max_open_leads", "calendar_id"] {
+                #expect(canonicalJSON(fetched[field] as Any) == canonicalJSON(created[field] as Any), "\(field) moved")
+            }
+            let xml = try await app.request(.patch, "/v1/owners/\(id)", key: key, json: #"{"name":"X"}"#, headers: [.contentType: "application/xml"])
+            expectProblem(xml, .unsupportedMediaType)
+            #expect(try await app.get("/v1/owners/\(id)", key: key)["name"] as? String == "Aiko Tanaka")
+        }
+    }
+
     @Test("scopes: read may GET only; ingest may not touch owners")
     func scopes() async throws {
         try await TestApp.run { app in
