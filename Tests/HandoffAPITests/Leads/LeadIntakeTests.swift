@@ -101,8 +101,15 @@ import Testing
             let unassigned = try await app.request(.post, "/v1/leads", key: seed.key, json: seed.lead(country: "FR")).json()
             #expect(unassigned["status"] as? String == "unassigned")
             #expect((unassigned["sla"] as? [String: Any])?["state"] as? String == "running")
-            let events = try await app.request(.get, "/v1/events?type=lead.unassigned", key: seed.key).json()
-            #expect((events["data"] as? [Any])?.count == 1)
+            let events = try await app.request(.get, "/v1/events?type=lead.unassigned", key: seed.key)
+            let listed = try #require(try events.json()["data"] as? [[String: Any]])
+            #expect(listed.count == 1)
+            // The log lists the payload webhooks carry: every key present, null where it does not apply.
+            let data = try #require(listed.first?["data"] as? [String: Any])
+            for key in ["owner", "escalation", "late", "late_by_ms"] {
+                #expect(data[key] is NSNull, "\(key) is written out as null")
+            }
+            #expect(Set(data.keys) == ["lead", "owner", "sla", "escalation", "late", "late_by_ms"])
         }
     }
 
