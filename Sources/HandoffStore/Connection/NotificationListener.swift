@@ -27,9 +27,10 @@ public struct NotificationListener: Sendable {
             do {
                 try await client.withConnection { connection in
                     // Closed by the server a moment ago, before the pool heard of it:
-                    // postgres-nio drops a LISTEN written to a closed channel without
-                    // failing it, even on cancellation, so it would wait forever and
-                    // hold graceful shutdown. Take another connection.
+                    // WORKAROUND for vapor/postgres-nio#487 (see Workarounds/): a
+                    // LISTEN written to a closed channel is dropped without failing,
+                    // even on cancellation, so it would wait forever and hold
+                    // graceful shutdown. Take another connection.
                     guard !connection.isClosed else { throw ConnectionLost() }
                     try await connection.listen(on: channel) { notifications in
                         backoff = .milliseconds(100)
