@@ -131,6 +131,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "HandoffGeneratorInputTests",
+            dependencies: ["handoff-generator-input", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "HandoffCoreTests",
             dependencies: ["HandoffCore"],
             swiftSettings: swiftSettings
