@@ -38,7 +38,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let failure as ValidationFailure:
             return failure.problem
         case let error as ServerError:
-            return problem(forServerError: error)
+            return problem(forServerError: error, request: request)
         case let error as HTTPError:
             switch error.status {
             case .notFound:
@@ -64,7 +64,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// The generated server wraps what went wrong while reading the request.
-    private func problem(forServerError error: ServerError) -> Problem {
+    private func problem(forServerError error: ServerError, request: Request) -> Problem {
         let underlying = error.underlyingError
         if let problem = underlying as? Problem { return problem }
         if let failure = underlying as? ValidationFailure { return failure.problem }
@@ -75,25 +75,23 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         if DatabaseAvailability.isUnavailable(underlying) {
             return .unavailable("The database is unreachable; try again shortly.")
         }
-        // OpenAPIRuntime reports what it could not read from the request as its
-        // (internal) RuntimeError, which names its status; anything else came
-        // from a handler: our fault. Its descriptions cannot tell the two media
-        // type errors apart: "Response content type not acceptable" is a 406.
-        guard let runtime = underlying as? any HTTPResponseConvertible,
-              String(describing: type(of: underlying)) == "RuntimeError" else { return .internalError }
-        let cause = String(describing: underlying)
+        // OpenAPIRuntime reports what it could not read from the request as an
+        // error that names its status (`HTTPResponseConvertible`); anything else
+        // came from a handler: our fault. Which 400 it was is read from the
+        // request itself, never from the error's text.
+        guard let runtime = underlying as? any HTTPResponseConvertible else { return .internalError }
         switch runtime.httpStatus {
         case .unsupportedMediaType:
             return .unsupportedMediaType
         case .notAcceptable:
             return .notAcceptable
-        case .badRequest where cause.localizedCaseInsensitiveContains("accept"):
-            // A malformed Accept: as `JSONNegotiation` judges it for writes.
+        case .badRequest where !JSONNegotiation.answersJSON(accept: request.headers[.accept]):
+            // The runtime refuses a malformed Accept with 400; writes already answer 406 for it.
             return .notAcceptable
-        case .badRequest where cause.localizedCaseInsensitiveContains("request body"):
+        case .badRequest where [.post, .put, .patch].contains(request.method) && (RequestBody.current?.readableBytes ?? 0) == 0:
             return .badRequest("This operation needs a JSON body.")
         case .badRequest:
-            return .badRequest("The request could not be read: \(Self.sanitized(cause)).")
+            return .badRequest("The request could not be read: \(Self.sanitized(String(describing: underlying))).")
         default:
             return .internalError
         }
@@ -138,14 +136,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func jsonTypeName(_ type: Any.Type) -> String {
-        let name = String(describing: type)
-        if name.contains("String") || name.contains("Date") || name.contains("UUID") { return "a string" }
-        if name.contains("Int") { return "an integer" }
-        if name.contains("Double") || name.contains("Float") || name.contains("Decimal") { return "a number" }
-        if name.contains("Bool") { return "true or false" }
-        if name.contains("Array") || name.hasPrefix("[") { return "an array" }
-        if name.contains("Dictionary") || name.contains("Container") { return "an object" }
-        return "of another type"
+        switch type {
+        case is String.Type, is Substring.Type, is Date.Type, is UUID.Type: "a string"
+        case is any BinaryInteger.Type: "an integer"
+        case is any BinaryFloatingPoint.Type, is Decimal.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is any ExpressibleByDictionaryLiteral.Type, is OpenAPIObjectContainer.Type: "an object"
+        case is any ExpressibleByArrayLiteral.Type, is OpenAPIArrayContainer.Type: "an array"
+        default: "of another type"
+        }
     }
 
     static func corruptionMessage(_ description: String) -> String {

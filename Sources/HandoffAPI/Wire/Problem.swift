@@ -4,7 +4,7 @@ import Hummingbird
 
 /// An RFC 9457 problem: every error the API answers with, as
 /// `application/problem+json` `{type, title, status, detail, errors}`.
-public struct Problem: Error, Sendable, Equatable {
+public struct Problem: HTTPResponseError, Sendable, Equatable {
     public var status: HTTPResponse.Status
     public var slug: String
     public var title: String
@@ -100,6 +100,11 @@ public struct Problem: Error, Sendable, Equatable {
         let body = Body(type: Self.typeBase + slug, title: title, status: status.code, detail: detail,
                         errors: errors.isEmpty ? nil : errors)
         return (try? encoder.encode(body)) ?? Data()
+    }
+
+    /// Hummingbird renders a thrown `Problem` itself, wherever it is thrown.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        response
     }
 
     public var response: Response {
