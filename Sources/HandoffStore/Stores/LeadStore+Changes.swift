@@ -162,21 +162,10 @@ extension LeadStore {
     }
 
     func insertEvents(_ events: [HandoffEvent], deliveries: [PlannedDelivery], leadID: UUID, tenantID: UUID, on connection: PostgresConnection) async throws {
-        let payloads = try events.map { String(decoding: try $0.encodedJSON(), as: UTF8.self) }
-        try await connection.query(
-            """
-            WITH events AS (
-                INSERT INTO events (tenant_id, id, type, lead_id, payload, created_at)
-                SELECT \(tenantID), e.id, e.type, \(leadID), e.payload::jsonb, e.created_at
-                FROM unnest(\(events.map(\.id))::uuid[], \(events.map(\.type.rawValue))::text[], \(payloads)::text[],
-                            \(events.map(\.createdAt))::timestamptz[]) AS e(id, type, payload, created_at)
-            )
-            INSERT INTO deliveries (tenant_id, id, event_id, channel_id, next_attempt_at, created_at, updated_at)
-            SELECT \(tenantID), d.id, d.event_id, d.channel_id, now(), now(), now()
-            FROM unnest(\(deliveries.map(\.id))::uuid[], \(deliveries.map(\.eventID))::uuid[],
-                        \(deliveries.map(\.channelID))::uuid[]) AS d(id, event_id, channel_id)
-            """,
-            logger: database.logger
+        try await Outbox.insert(
+            events.map { OutboxEvent(tenantID: tenantID, leadID: leadID, event: $0) },
+            deliveries: deliveries.map { OutboxDelivery(tenantID: tenantID, delivery: $0) },
+            on: connection, logger: database.logger
         )
     }
 }

@@ -181,8 +181,8 @@ public struct TimerStore: Sendable {
             // Leads and events of the whole batch, written set-based after the
             // loop: two statements per batch, not two per lead.
             var changedLeads: [(UUID, LeadSnapshot)] = []
-            var newEvents: [(UUID, UUID, HandoffEvent)] = []
-            var newDeliveries: [(UUID, PlannedDelivery)] = []
+            var newEvents: [OutboxEvent] = []
+            var newDeliveries: [OutboxDelivery] = []
 
             for (tenantID, lead) in locked {
                 guard let timers = due[LeadKey(tenantID: tenantID, leadID: lead.id)], !timers.isEmpty else { continue }
@@ -204,8 +204,8 @@ public struct TimerStore: Sendable {
                 )
                 try await write(plan, tenantID: tenantID, now: now, on: connection)
                 if plan.leadChanged { changedLeads.append((tenantID, plan.lead)) }
-                for event in plan.events { newEvents.append((tenantID, lead.id, event)) }
-                for delivery in plan.deliveries { newDeliveries.append((tenantID, delivery)) }
+                newEvents += plan.events.map { OutboxEvent(tenantID: tenantID, leadID: lead.id, event: $0) }
+                newDeliveries += plan.deliveries.map { OutboxDelivery(tenantID: tenantID, delivery: $0) }
                 for (owner, delta) in plan.loadChanges where delta != 0 {
                     loadChanges[OwnerKey(tenantID: tenantID, ownerID: owner), default: 0] += delta
                     openLeads[tenantID]?[owner, default: tenantConfiguration.owners[owner]?.openLeads ?? 0] += delta
@@ -222,7 +222,7 @@ public struct TimerStore: Sendable {
                 }
             }
             try await save(changedLeads, now: now, on: connection)
-            try await insert(newEvents, deliveries: newDeliveries, on: connection)
+            try await Outbox.insert(newEvents, deliveries: newDeliveries, on: connection, logger: database.logger)
             // A restart cancelled the lead's pending timers, the one firing it among them.
             try await mark(fired, fired: true, now: now, on: connection)
             try await mark(skipped, fired: false, now: now, on: connection)
@@ -384,28 +384,6 @@ public struct TimerStore: Sendable {
                  AS c(tenant_id, id, status, owner_id, policy_id, state, started_at, due_at, warned_at, breached_at,
                       responded_at, response_seconds)
             WHERE l.tenant_id = c.tenant_id AND l.id = c.id
-            """,
-            logger: database.logger
-        )
-    }
-
-    /// `LeadStore.insertEvents` for many leads in one statement.
-    private func insert(_ events: [(UUID, UUID, HandoffEvent)], deliveries: [(UUID, PlannedDelivery)], on connection: PostgresConnection) async throws {
-        guard !events.isEmpty else { return }
-        let payloads = try events.map { String(decoding: try $0.2.encodedJSON(), as: UTF8.self) }
-        try await connection.query(
-            """
-            WITH events AS (
-                INSERT INTO events (tenant_id, id, type, lead_id, payload, created_at)
-                SELECT e.tenant_id, e.id, e.type, e.lead_id, e.payload::jsonb, e.created_at
-                FROM unnest(\(events.map(\.0))::uuid[], \(events.map(\.2.id))::uuid[], \(events.map(\.2.type.rawValue))::text[],
-                            \(events.map(\.1))::uuid[], \(payloads)::text[], \(events.map(\.2.createdAt))::timestamptz[])
-                     AS e(tenant_id, id, type, lead_id, payload, created_at)
-            )
-            INSERT INTO deliveries (tenant_id, id, event_id, channel_id, next_attempt_at, created_at, updated_at)
-            SELECT d.tenant_id, d.id, d.event_id, d.channel_id, now(), now(), now()
-            FROM unnest(\(deliveries.map(\.0))::uuid[], \(deliveries.map(\.1.id))::uuid[], \(deliveries.map(\.1.eventID))::uuid[],
-                        \(deliveries.map(\.1.channelID))::uuid[]) AS d(tenant_id, id, event_id, channel_id)
             """,
             logger: database.logger
         )
