@@ -4,8 +4,8 @@ import Synchronization
 extension UUID {
     /// The id as the API, payloads and traces write it: lowercase hex with
     /// hyphens. What `uuidString.lowercased()` gives, without Foundation's
-    /// `snprintf` (about 1 % of the API's CPU on intake, where every lead
-    /// writes a dozen ids) and a second string.
+    /// `snprintf` (it showed in intake's profile, where every lead writes a
+    /// dozen ids) and a second string.
     public var lowercasedString: String {
         withUnsafeBytes(of: uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { buffer in

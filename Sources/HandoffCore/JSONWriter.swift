@@ -2,8 +2,8 @@ import Foundation
 
 /// JSON written straight into bytes, for what every lead stores as JSON: its
 /// answers, attributes and routing, and its event's payload. `JSONEncoder` takes
-/// those through Codable's generic machinery, which cost about 9 % of the API's
-/// CPU on intake (`bench/README.md`).
+/// those through Codable's generic machinery, the largest single cost of the
+/// API's CPU on intake after its round trips (`bench/README.md`).
 ///
 /// It writes what `JSONEncoder` with `[.sortedKeys, .withoutEscapingSlashes]`
 /// writes, byte for byte: whole numbers without ".0", the same escapes, keys in

@@ -62,8 +62,8 @@ public enum MigrationPlanError: Error, Equatable, CustomStringConvertible {
 public enum MigrationPlan {
     /// Earlier texts of a landed migration that are accepted as applied.
     ///
-    /// `0001_init.sql` was edited once after it had landed (`5a47e58`,
-    /// 2026-11-26): its two role statements gained exception handlers, so that
+    /// `0001_init.sql` was edited once after it had landed (`5a47e58`): its
+    /// two role statements gained exception handlers, so that
     /// two databases of one cluster can migrate at the same time. A database
     /// that applied the earlier text has the same schema, roles and grants, but
     /// refused to start with "migration 1 (init) changed after it was applied".

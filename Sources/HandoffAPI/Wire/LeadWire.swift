@@ -5,8 +5,8 @@ import OpenAPIRuntime
 
 // A lead on the wire, mapped field by field. Every other record goes through
 // `wire(_:)` (encode Core's value to JSON, decode the generated type from it);
-// the lead endpoints answer with leads, and that round trip through JSON was
-// 4–5 % of the API's CPU per lead when intake still answered this way (it now
+// the lead endpoints answer with leads, and that round trip through JSON showed
+// in the API's CPU per lead when intake still answered this way (it now
 // writes its 201 itself: `LeadIntakeRoute`). `LeadWireTests` holds both ways equal.
 
 extension Components.Schemas.Lead {

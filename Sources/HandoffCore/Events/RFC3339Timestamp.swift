@@ -15,7 +15,7 @@ public enum RFC3339Timestamp {
     /// Written digit by digit from the calendar date (`LocalDate`'s day
     /// arithmetic): every lead's 201, event and routing trace carries several,
     /// and the format style's machinery cost more than the rest of writing
-    /// them (1.7 % of the request threads' samples on intake). Years outside
+    /// them. Years outside
     /// 1583–9999 (never a lead's) go through `ISO8601FormatStyle`, whose
     /// output the digits match everywhere else (`RFC3339TimestampTests`):
     /// before the Gregorian reform of 1582 it counts Julian dates.

@@ -10,9 +10,8 @@ public enum DatabaseURL {
     /// Connections the API's pool opens at most, unless HANDOFF_DATABASE_POOL_SIZE says otherwise.
     ///
     /// Sixteen: past a few transactions per core, more at once only makes them
-    /// wait for each other. `bench/intake` (32 clients, 2 cores) gave
-    /// 1,227 leads/s at p99 54 ms with 40 connections, 1,233–1,317 at p99
-    /// 36–38 ms with 16, and 1,118–1,141 at p99 36–37 ms with 8 or 12.
+    /// wait for each other: throughput stays and the tail grows (`bench/intake`
+    /// compared pool sizes; bench/README.md points to the runs).
     /// Requests beyond the pool wait their turn in the API, first come first
     /// served, instead of in Postgres's scheduler.
     public static let defaultPoolSize = 16

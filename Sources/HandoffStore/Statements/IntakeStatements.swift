@@ -4,10 +4,9 @@ import PostgresNIO
 
 // The statements every lead runs, prepared once per pooled connection.
 //
-// Planning the intake's five-table statement cost Postgres about as much as
-// executing it: `bench/intake.sql` under pgbench took 1.50 ms of Postgres CPU
-// per lead sent as unnamed statements (parse, plan, execute each time) and
-// 0.80 ms prepared. PostgresNIO prepares a `PostgresPreparedStatement` on a
+// Planning the intake's five-table statement costs Postgres about as much as
+// executing it (`bench/intake.sql` under pgbench, sent unnamed and prepared).
+// PostgresNIO prepares a `PostgresPreparedStatement` on a
 // connection the first time it runs there and only binds and executes it after;
 // the statements inside `handoff_routing_state` and `handoff_intake_lead`
 // (sql/0005) are planned once per connection too, by PL/pgSQL's plan cache.

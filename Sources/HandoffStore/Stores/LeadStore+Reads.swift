@@ -67,8 +67,8 @@ extension LeadStore {
     /// the planner misjudges a filter (a `created_after` of the last minute,
     /// while the statistics are a minute old, looks like a handful of rows),
     /// it takes every matching row and sorts; building JSON for all of them
-    /// cost 130 ms for 15,000 rows, choosing first costs 18 ms (bench/soak,
-    /// where those lists stalled the workers once a minute).
+    /// costs far more than for one page (bench/soak caught those lists
+    /// stalling the workers once a minute).
     public func list(tenantID: UUID, filter: LeadFilter, page: PageRequest) async throws -> (leads: [LeadSnapshot], next: String?) {
         let rows: [LeadSnapshot] = try await database.tenant(tenantID) { connection in
             var leads: [LeadSnapshot] = []

@@ -26,9 +26,9 @@ public struct LeadStore: Sendable {
     /// statement (`sql/0005_self_scoped_intake.sql` says why that is safe),
     /// preceded on the same connection by the routing-state read only when the
     /// decision depends on open-lead counts (a capacity, or a choice between
-    /// several available owners). Most decisions do not, and that read was about
-    /// 30 % of Postgres's CPU per lead, and a round trip: `bench/README.md` has
-    /// the figures.
+    /// several available owners). Most decisions do not, and skipping the read
+    /// saves a round trip and much of Postgres's CPU per lead: `bench/README.md`
+    /// has the figures.
     ///
     /// A round-robin turn is taken in its own short, non-durable transaction:
     /// the team's counter row is locked only while the turn is planned, never

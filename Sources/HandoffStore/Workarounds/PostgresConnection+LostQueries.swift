@@ -30,8 +30,8 @@ extension PostgresConnection {
     /// `work` runs in a task of its own (the caller must be able to go on while
     /// it is stuck); cancelling the caller cancels it. One watch for the whole
     /// process (`LostQueryWatch`) looks at the connections of all running work
-    /// every 100 ms: a sleeping watch per transaction cost 3–4 % of the API's
-    /// CPU on intake, in timers set and cancelled.
+    /// every 100 ms: a sleeping watch per transaction would cost every
+    /// transaction a timer set and cancelled.
     func abandoningLostQueries<Result: Sendable>(
         _ work: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {

@@ -33,8 +33,8 @@ public final class DeliveryDispatcher: Service, Sendable {
     private let inFlight = NIOLockedValueBox(0)
     private let sendSlots: SendSlots
     /// How many deliveries may be claimed ahead of the sending slots. The
-    /// claim is the loop's serial step (a transaction, ~1 ms on an idle
-    /// machine, far more on a busy one); claiming several slots' worth at
+    /// claim is the loop's serial step (a transaction: quick on an idle
+    /// machine, far slower on a busy one); claiming several slots' worth at
     /// once keeps the slots busy meanwhile. A claimed delivery may wait in
     /// line longer than its lease (behind e-mails that each take the SMTP
     /// timeout, or other tenants' turns), so each one renews its lease right

@@ -16,7 +16,7 @@ public struct TimerSettings: Sendable {
     /// has caught up. One batch is a dozen round trips and a commit; in a
     /// process that also serves a busy API, each round trip waits its turn
     /// behind the requests, so one batch at a time fell behind the deadlines
-    /// (measured by bench/soak: 280 timers/s fired against 500/s due).
+    /// (bench/soak showed it).
     public var catchUpBatches: Int
     /// Failed tries, each alone in its own transaction, after which a lead's
     /// due timers are quarantined (see `TimerStore`): a lead that keeps
