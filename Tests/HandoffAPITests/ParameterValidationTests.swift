@@ -14,7 +14,7 @@ import Testing
 
     @Test func theTableReadsTheDocumentsParametersWithTheirReferencesResolved() throws {
         let listLeads = try #require(Self.table.operations.first { $0.operationID == "listLeads" })
-        #expect(listLeads.parameters.map(\.name) == ["limit", "cursor", "status", "sla_state", "owner_id", "funnel_id", "created_after", "created_before", "external_id", "email"])
+        #expect(listLeads.parameters.map(\.name) == ["limit", "cursor", "sort", "status", "sla_state", "owner_id", "funnel_id", "created_after", "created_before", "external_id", "email"])
         let status = try #require(listLeads.parameters.first { $0.name == "status" })
         guard case .string(_, let allowed?, _, _) = status.kind else { Issue.record("status is not an enum: \(status.kind)"); return }
         #expect(allowed.contains("assigned"))

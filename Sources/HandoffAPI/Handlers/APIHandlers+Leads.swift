@@ -48,7 +48,9 @@ extension APIHandlers {
     func listLeads(_ input: Operations.ListLeads.Input) async throws -> Operations.ListLeads.Output {
         let tenantID = try RequestIdentity.tenantID()
         let query = input.query
-        let page = try PageRequest.parse(limit: query.limit, cursor: query.cursor).orThrow()
+        // The document's enum is LeadOrder's raw values; the middleware refused any other.
+        let sort = query.sort.flatMap { LeadOrder(rawValue: $0.rawValue) }
+        let page = try LeadPageRequest.parse(sort: sort, limit: query.limit, cursor: query.cursor).orThrow()
         var v = Validator()
         let ownerID = v.id(query.ownerId, "owner_id")
         let funnelID = v.id(query.funnelId, "funnel_id")

@@ -61,7 +61,11 @@ extension LeadStore {
         }
     }
 
-    /// Newest first; the cursor is the last id of the previous page.
+    /// One page in `page.order` (see `LeadOrder`), chosen by keyset: the
+    /// cursor's sort key and id, never an offset. The page reads the order's
+    /// runs one after another (`LeadPageRequest.runs`) until it has a lead
+    /// more than it shows; each run is one statement that reads one index
+    /// range in order, the board's `leads_running_by_due` (0011) among them.
     ///
     /// The page is chosen first and only its rows are turned into JSON. When
     /// the planner misjudges a filter (a `created_after` of the last minute,
@@ -69,36 +73,66 @@ extension LeadStore {
     /// it takes every matching row and sorts; building JSON for all of them
     /// costs far more than for one page (bench/soak caught those lists
     /// stalling the workers once a minute).
-    public func list(tenantID: UUID, filter: LeadFilter, page: PageRequest) async throws -> (leads: [LeadSnapshot], next: String?) {
-        let rows: [LeadSnapshot] = try await database.tenant(tenantID) { connection in
-            var leads: [LeadSnapshot] = []
-            let rows = try await connection.query(
-                """
-                SELECT \(unescaped: LeadSQL.json)::text FROM (
-                SELECT * FROM leads l
-                WHERE l.tenant_id = \(tenantID)
-                  AND (\(page.after)::uuid IS NULL OR l.id < \(page.after))
-                  AND (\(filter.status)::text IS NULL OR l.status = \(filter.status))
-                  AND (\(filter.slaState)::text IS NULL OR l.sla_state = \(filter.slaState))
-                  AND (\(filter.ownerID)::uuid IS NULL OR l.owner_id = \(filter.ownerID))
-                  AND (\(filter.funnelID)::uuid IS NULL OR l.funnel_id = \(filter.funnelID))
-                  AND (\(filter.createdAfter)::timestamptz IS NULL OR l.created_at >= \(filter.createdAfter))
-                  AND (\(filter.createdBefore)::timestamptz IS NULL OR l.created_at < \(filter.createdBefore))
-                  AND (\(filter.externalID)::text IS NULL OR l.external_id = \(filter.externalID))
-                  AND (\(filter.email)::text IS NULL OR lower(l.email) = lower(\(filter.email)))
-                ORDER BY l.id DESC LIMIT \(page.limit + 1)
-                ) l
-                ORDER BY l.id DESC
-                """,
-                logger: database.logger
-            )
-            for try await json in rows.decode(String.self) {
-                leads.append(try WireJSON.decode(LeadSnapshot.self, from: Data(json.utf8)))
+    public func list(tenantID: UUID, filter: LeadFilter, page: LeadPageRequest) async throws -> (leads: [LeadSnapshot], next: String?) {
+        let runs = page.runs(slaState: filter.slaState.flatMap(SLASnapshot.State.init(rawValue:)))
+        let rows: [ListedLead] = try await database.tenant(tenantID) { connection in
+            var rows: [ListedLead] = []
+            for run in runs where rows.count <= page.limit {
+                rows += try await read(run, limit: page.limit + 1 - rows.count, tenantID: tenantID, filter: filter, on: connection)
             }
-            return leads
+            return rows
         }
-        let (leads, next) = PageCursor.next(rows, limit: page.limit, id: \.id)
-        return (leads, next)
+        let (leads, next) = page.page(rows, key: \.key)
+        return (leads.map(\.lead), next)
+    }
+
+    private struct ListedLead {
+        var lead: LeadSnapshot
+        var key: LeadSortKey
+    }
+
+    /// Up to `limit` leads of one run, in its order. Only the run's own cursor
+    /// is bound; the others' conditions fold away when PostgreSQL plans the
+    /// statement with its parameters, and so do the filters not given.
+    private func read(_ run: LeadRun, limit: Int, tenantID: UUID, filter: LeadFilter, on connection: PostgresConnection) async throws -> [ListedLead] {
+        var newestAfter: UUID?
+        var datedAfter: LeadSortKey?
+        var undatedAfter: UUID?
+        switch run {
+        case .newestFirst(let after): newestAfter = after
+        case .dated(let after): datedAfter = after
+        case .undated(let after): undatedAfter = after
+        }
+        let range = LeadSQL.range(of: run)
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: LeadSQL.json)::text, \(unescaped: LeadSQL.dueAtMicroseconds) FROM (
+            SELECT * FROM leads l
+            WHERE l.tenant_id = \(tenantID) AND \(unescaped: range.condition)
+              AND (\(newestAfter)::uuid IS NULL OR l.id < \(newestAfter))
+              AND (\(datedAfter?.id)::uuid IS NULL OR (l.sla_due_at, l.id) > (
+                   timestamptz 'epoch' + \(datedAfter?.dueAt)::bigint * interval '1 microsecond', \(datedAfter?.id)))
+              AND (\(undatedAfter)::uuid IS NULL OR l.id > \(undatedAfter))
+              AND (\(filter.status)::text IS NULL OR l.status = \(filter.status))
+              AND (\(filter.slaState)::text IS NULL OR l.sla_state = \(filter.slaState))
+              AND (\(filter.ownerID)::uuid IS NULL OR l.owner_id = \(filter.ownerID))
+              AND (\(filter.funnelID)::uuid IS NULL OR l.funnel_id = \(filter.funnelID))
+              AND (\(filter.createdAfter)::timestamptz IS NULL OR l.created_at >= \(filter.createdAfter))
+              AND (\(filter.createdBefore)::timestamptz IS NULL OR l.created_at < \(filter.createdBefore))
+              AND (\(filter.externalID)::text IS NULL OR l.external_id = \(filter.externalID))
+              AND (\(filter.email)::text IS NULL OR l.email_lower = lower(\(filter.email)::text))
+            ORDER BY \(unescaped: range.orderBy) LIMIT \(limit)
+            ) l
+            ORDER BY \(unescaped: range.orderBy)
+            """,
+            logger: database.logger
+        )
+        var leads: [ListedLead] = []
+        for try await (json, dueAt) in rows.decode((String, Int64?).self) {
+            let lead = try WireJSON.decode(LeadSnapshot.self, from: Data(json.utf8))
+            leads.append(ListedLead(lead: lead, key: LeadSortKey(id: lead.id, dueAt: dueAt)))
+        }
+        return leads
     }
 
     /// The event log, newest first.
