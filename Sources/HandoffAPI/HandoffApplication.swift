@@ -66,7 +66,8 @@ public struct APIDependencies: Sendable {
 public enum HandoffApplication {
     public static func router(_ dependencies: APIDependencies) throws -> Router<HandoffRequestContext> {
         let document = String(decoding: try OpenAPIDocument.yaml(), as: UTF8.self)
-        let routes = RouteTable(openAPIYAML: document)
+        let parameters = try ParameterTable(openAPIYAML: document)
+        let routes = RouteTable(parameters)
         let router = Router(context: HandoffRequestContext.self)
         let problems = ProblemMiddleware<HandoffRequestContext>(routes: routes)
         router.add(middleware: problems)
@@ -78,7 +79,7 @@ public enum HandoffApplication {
             addressLimit: dependencies.addressRateLimit, clock: dependencies.clock
         ))
         router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(dependencies.rateLimit), clock: dependencies.clock))
-        router.add(middleware: ParameterValidationMiddleware(routes: routes, parameters: try ParameterTable(openAPIYAML: document)))
+        router.add(middleware: ParameterValidationMiddleware(routes: routes, parameters: parameters))
         router.add(middleware: AcceptBeforeWritesMiddleware())
         let handlers = APIHandlers(dependencies)
         let intake = LeadIntakeRoute(handlers: handlers)

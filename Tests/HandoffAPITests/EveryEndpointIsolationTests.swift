@@ -38,7 +38,7 @@ import Testing
             ]
             let everyIDOfA = Set(idsOfA.values).union([a.ana, a.bob, a.carla, a.managers, a.slack, a.email, a.tenantID])
 
-            let routes = RouteTable(openAPIYAML: String(decoding: try OpenAPIDocument.yaml(), as: UTF8.self)).routes
+            let routes = try RouteTable(openAPIYAML: String(decoding: try OpenAPIDocument.yaml(), as: UTF8.self)).routes
             var checked = 0
             for route in routes where route.template.hasPrefix("/v1/") && !route.template.hasPrefix("/v1/tenants") {
                 for method in route.methods.map({ $0.uppercased() }) {

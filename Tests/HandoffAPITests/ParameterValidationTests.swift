@@ -26,7 +26,7 @@ import Testing
         let deleteOwner = try #require(Self.table.operation(method: "DELETE", template: "/v1/owners/{id}"))
         #expect(deleteOwner.parameters == [ParameterRule(name: "id", location: .path, required: true, kind: .string(format: "uuid", allowed: nil, pattern: nil, maxLength: nil))])
         // Every operation the routes know has its entry.
-        let routes = RouteTable(openAPIYAML: String(decoding: try OpenAPIDocument.yaml(), as: UTF8.self))
+        let routes = try RouteTable(openAPIYAML: String(decoding: try OpenAPIDocument.yaml(), as: UTF8.self))
         for route in routes.routes {
             for method in route.methods {
                 #expect(Self.table.operation(method: method, template: route.template) != nil, "\(method) \(route.template)")

@@ -12,29 +12,29 @@ public struct RouteTable: Sendable {
     /// here, not for every route on every request.
     private let patterns: [[Substring?]]
 
-    /// Reads `paths:` from the document: path keys are indented two spaces,
-    /// operations four. Our own document is written that way.
-    public init(openAPIYAML: String) {
-        var routes: [Route] = []
-        var inPaths = false
-        let operations: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
-        for line in openAPIYAML.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line == "paths:" { inPaths = true; continue }
-            guard inPaths else { continue }
-            if let first = line.first, first != " " { break }
-            if line.hasPrefix("  /"), !line.hasPrefix("   "), line.hasSuffix(":") {
-                routes.append(Route(template: String(line.dropFirst(2).dropLast()), methods: []))
-            } else if line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":"),
-                      operations.contains(String(line.dropFirst(4).dropLast())), !routes.isEmpty {
-                routes[routes.count - 1].methods.append(String(line.dropFirst(4).dropLast()).uppercased())
+    /// The routes of the document's operations, as `ParameterTable` read them
+    /// (Yams, `$ref`s resolved). Methods are listed in a fixed order, for
+    /// `Allow`; templates with fewer `{parameters}` are tried first, so a
+    /// literal segment wins over a parameter in the same place.
+    public init(_ operations: ParameterTable) {
+        let order = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+        let byTemplate = Dictionary(grouping: operations.operations, by: \.template)
+        func parameterCount(_ template: String) -> Int { template.split(separator: "{").count - 1 }
+        routes = byTemplate.keys
+            .sorted { (parameterCount($0), $0) < (parameterCount($1), $1) }
+            .map { template in
+                let methods = Set(byTemplate[template, default: []].map(\.method))
+                return Route(template: template, methods: order.filter(methods.contains))
             }
-        }
-        self.routes = routes
-        self.patterns = routes.map { route in
+        patterns = routes.map { route in
             route.template.split(separator: "/", omittingEmptySubsequences: false).map { segment in
                 segment.hasPrefix("{") && segment.hasSuffix("}") ? nil : segment
             }
         }
+    }
+
+    public init(openAPIYAML: String) throws {
+        self.init(try ParameterTable(openAPIYAML: openAPIYAML))
     }
 
     /// The methods allowed on a concrete path, or nil when no template matches it.
