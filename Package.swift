@@ -5,6 +5,24 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// Test targets that run against real parts import the shared support and
+/// what it is built on.
+let testSupportDependencies: [Target.Dependency] = [
+    "HandoffTestSupport",
+    "HandoffAPI",
+    "HandoffWorkers",
+    "HandoffStore",
+    "HandoffCore",
+    "HandoffOpenAPI",
+    .product(name: "HummingbirdTesting", package: "hummingbird"),
+    .product(name: "PostgresNIO", package: "postgres-nio"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+]
+
 let package = Package(
     name: "handoff",
     platforms: [.macOS(.v15)],
@@ -141,29 +159,40 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "HandoffStoreTests",
+            dependencies: testSupportDependencies,
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "HandoffWorkersTests",
-            dependencies: [
-                "HandoffWorkers",
-                "HandoffCore",
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ],
+            dependencies: testSupportDependencies,
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HandoffAPITests",
+            dependencies: testSupportDependencies + [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // What the Store, Workers and API tests share: a real Postgres per test
+        // (template database), the app under test, an injected clock, a loopback
+        // HTTP receiver and an SMTP sink.
+        .target(
+            name: "HandoffTestSupport",
             dependencies: [
                 "HandoffAPI",
                 "HandoffWorkers",
                 "HandoffStore",
                 "HandoffCore",
+                "HandoffOpenAPI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
             ],
+            path: "Tests/HandoffTestSupport",
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,3 +1,4 @@
+@testable import HandoffTestSupport
 import HandoffAPI
 import HandoffCore
 import Synchronization

@@ -1,3 +1,4 @@
+@testable import HandoffTestSupport
 import HandoffCore
 import HandoffOpenAPI
 import HTTPTypes

@@ -1,3 +1,4 @@
+@testable import HandoffTestSupport
 import Foundation
 @testable import HandoffAPI
 import HandoffCore

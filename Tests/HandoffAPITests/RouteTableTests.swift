@@ -1,4 +1,5 @@
 @testable import HandoffAPI
+@testable import HandoffTestSupport
 import Testing
 
 @Suite("Route table from the OpenAPI document")

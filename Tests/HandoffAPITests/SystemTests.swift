@@ -1,3 +1,4 @@
+@testable import HandoffTestSupport
 import Foundation
 import HandoffStore
 import Hummingbird

@@ -1,3 +1,4 @@
+@testable import HandoffTestSupport
 import Foundation
 import HandoffCore
 import HandoffStore

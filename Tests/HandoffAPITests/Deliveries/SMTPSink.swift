@@ -1,1 +1,0 @@
-../../HandoffWorkersTests/SMTPSink.swift
