@@ -15,9 +15,14 @@ as_root() {
 
 # Debian packages the service, its tests and benchmarks need.
 ensure_packages() {
+    ensure_debian_packages postgresql libpq-dev libssl-dev python3-aiosmtpd
+}
+
+# ensure_debian_packages PKG...: installs those not installed yet.
+ensure_debian_packages() {
     local missing=()
     local pkg
-    for pkg in postgresql libpq-dev libssl-dev python3-aiosmtpd; do
+    for pkg in "$@"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if [ "${#missing[@]}" -gt 0 ]; then
