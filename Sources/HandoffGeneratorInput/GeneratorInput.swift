@@ -14,6 +14,10 @@ import Yams
 ///   at fault; the generated decoder would stop at the first with a 400.
 /// - `webhooks:` and the schemas only it uses are dropped: the server sends
 ///   webhooks itself and never decodes them.
+/// - A body declared as `application/merge-patch+json` alone is also read as
+///   `application/json`. Customers' generators are shown one media type (two
+///   on one body break openapi-python-client), but the API has always taken
+///   PATCH bodies as JSON too.
 enum GeneratorInput {
     static func filter(_ document: Node, typeOverrides: Set<String>) -> Node {
         let references = SchemaReferences(document)
@@ -41,7 +45,7 @@ enum GeneratorInput {
         components["schemas"] = .mapping(schemas)
         root["components"] = .mapping(components)
         if case .mapping(let paths)? = root["paths"] {
-            root["paths"] = .mapping(paths.mapValues { loosenedInlineRequestBodies($0, enumSchemas: enumSchemas) })
+            root["paths"] = .mapping(paths.mapValues { generatorRequestBodies($0, enumSchemas: enumSchemas) })
         }
         return .mapping(root)
     }
@@ -77,12 +81,16 @@ enum GeneratorInput {
         return .mapping(Node.Mapping(result))
     }
 
-    /// Request bodies written inline in an operation, loosened like request-only schemas.
-    private static func loosenedInlineRequestBodies(_ pathItem: Node, enumSchemas: Set<String>) -> Node {
+    /// An operation's request body as the generator reads it: inline schemas
+    /// loosened like request-only ones, and a merge patch readable as JSON.
+    private static func generatorRequestBodies(_ pathItem: Node, enumSchemas: Set<String>) -> Node {
         guard case .mapping(let item) = pathItem else { return pathItem }
         return .mapping(item.mapValues { operation in
             guard case .mapping(var op) = operation, case .mapping(var body)? = op["requestBody"],
-                  case .mapping(let content)? = body["content"] else { return operation }
+                  case .mapping(var content)? = body["content"] else { return operation }
+            if let mergePatch = content["application/merge-patch+json"], content["application/json"] == nil {
+                content = Node.Mapping([("application/json", mergePatch)] + content.map { ($0.key, $0.value) }, content.tag, content.style)
+            }
             body["content"] = .mapping(content.mapValues { media in
                 guard case .mapping(var media) = media, let schema = media["schema"] else { return media }
                 media["schema"] = loosened(schema, enumSchemas: enumSchemas)

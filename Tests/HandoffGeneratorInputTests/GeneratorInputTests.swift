@@ -19,6 +19,16 @@ import Yams
               content:
                 application/json:
                   schema: {$ref: "#/components/schemas/Thing"}
+        patch:
+          requestBody:
+            content:
+              application/merge-patch+json:
+                schema: {$ref: "#/components/schemas/ThingCreate"}
+          responses:
+            "200":
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/Thing"}
     webhooks:
       thing.made:
         post:
@@ -89,6 +99,14 @@ import Yams
         let filtered = try Self.filtered()
         #expect(filtered.mapping?["webhooks"] == nil)
         #expect(Self.schema("ThingMadeEvent", in: filtered) == nil)
-        #expect(filtered.mapping?["paths"] == (try Yams.compose(yaml: Self.document))?.mapping?["paths"])
+        let post = filtered.mapping?["paths"]?.mapping?["/things"]?.mapping?["post"]
+        #expect(post == (try Yams.compose(yaml: Self.document))?.mapping?["paths"]?.mapping?["/things"]?.mapping?["post"])
+    }
+
+    @Test func aMergePatchBodyIsAlsoReadAsJSON() throws {
+        let content = try Self.filtered().mapping?["paths"]?.mapping?["/things"]?.mapping?["patch"]?
+            .mapping?["requestBody"]?.mapping?["content"]?.mapping
+        #expect(content?.keys.compactMap(\.string) == ["application/json", "application/merge-patch+json"])
+        #expect(content?["application/json"] == content?["application/merge-patch+json"])
     }
 }
