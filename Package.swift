@@ -5,10 +5,8 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
-/// Test targets that run against real parts import the shared support and
-/// what it is built on.
-let testSupportDependencies: [Target.Dependency] = [
-    "HandoffTestSupport",
+/// What the tests that run against real parts are built on.
+let integrationDependencies: [Target.Dependency] = [
     "HandoffAPI",
     "HandoffWorkers",
     "HandoffStore",
@@ -160,17 +158,17 @@ let package = Package(
         ),
         .testTarget(
             name: "HandoffStoreTests",
-            dependencies: testSupportDependencies,
+            dependencies: ["HandoffTestSupport"] + integrationDependencies,
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HandoffWorkersTests",
-            dependencies: testSupportDependencies,
+            dependencies: ["HandoffTestSupport"] + integrationDependencies,
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HandoffAPITests",
-            dependencies: testSupportDependencies + [.product(name: "Yams", package: "Yams")],
+            dependencies: ["HandoffTestSupport", .product(name: "Yams", package: "Yams")] + integrationDependencies,
             swiftSettings: swiftSettings
         ),
         // What the Store, Workers and API tests share: a real Postgres per test
@@ -178,20 +176,7 @@ let package = Package(
         // HTTP receiver and an SMTP sink.
         .target(
             name: "HandoffTestSupport",
-            dependencies: [
-                "HandoffAPI",
-                "HandoffWorkers",
-                "HandoffStore",
-                "HandoffCore",
-                "HandoffOpenAPI",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: integrationDependencies,
             path: "Tests/HandoffTestSupport",
             swiftSettings: swiftSettings
         ),
