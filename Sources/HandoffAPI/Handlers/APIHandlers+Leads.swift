@@ -71,7 +71,7 @@ extension APIHandlers {
         return .ok(.init(body: .json(.init(
             value1: try .init(detail.lead),
             value2: .init(
-                timeline: try detail.timeline.map { try wire($0) },
+                timeline: try detail.timeline.map(Components.Schemas.Event.init),
                 routing: try wire(detail.routing ?? RoutingRecord(ruleID: nil, strategy: nil, trace: []))
             )
         ))))
@@ -121,7 +121,7 @@ extension APIHandlers {
         let leadID = v.id(input.query.leadId, "lead_id")
         guard v.isValid else { throw Problem.validation(v.errors) }
         let (events, next) = try await leads.events(tenantID: tenantID, leadID: leadID, type: input.query._type?.rawValue, page: page)
-        return .ok(.init(body: .json(.init(data: try events.map { try wire($0) }, nextCursor: .init(next)))))
+        return .ok(.init(body: .json(.init(data: try events.map(Components.Schemas.Event.init), nextCursor: .init(next)))))
     }
 
     // MARK: -

@@ -13,13 +13,13 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
 /// One event as webhooks carry it and `GET /v1/events` lists it:
 /// `{id, type, created_at, tenant_id, data: {lead, owner, sla, …}}`.
 ///
-/// Encoding is hand-written throughout this file so that every optional field
-/// is present as an explicit `null` (clients index by key and must not have to
-/// guess whether a missing key means null), ids are lowercase like the
-/// database's, and timestamps are RFC 3339 with milliseconds whatever encoder
-/// is used. The stored payload is written straight to bytes, the same way
-/// (`encodedJSON()`, EventPayload+JSON.swift).
-public struct HandoffEvent: Codable, Sendable, Equatable {
+/// The one writer of an event's JSON is `encodedJSON()` (EventPayload+JSON.swift):
+/// every optional field present as an explicit `null` (clients index by key and
+/// must not have to guess whether a missing key means null), ids lowercase like
+/// the database's, timestamps RFC 3339 with milliseconds. Webhooks send those
+/// bytes as stored, and `GET /v1/events` reads them into the generated types.
+/// These types only decode: stored payloads and the leads the store selects.
+public struct HandoffEvent: Decodable, Sendable, Equatable {
     public var id: UUID
     public var type: EventType
     public var createdAt: Date
@@ -38,15 +38,6 @@ public struct HandoffEvent: Codable, Sendable, Equatable {
         case id, type, data
         case createdAt = "created_at"
         case tenantID = "tenant_id"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeID(id, forKey: .id)
-        try container.encode(type, forKey: .type)
-        try container.encodeTimestamp(createdAt, forKey: .createdAt)
-        try container.encodeID(tenantID, forKey: .tenantID)
-        try container.encode(data, forKey: .data)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -69,7 +60,7 @@ public struct HandoffEvent: Codable, Sendable, Equatable {
 /// and `late_by_ms` only for events fired by a timer (warning, breach,
 /// escalation), where `late` tells a consumer the instant was missed, e.g.
 /// after a restart, and by how much.
-public struct EventData: Codable, Sendable, Equatable {
+public struct EventData: Decodable, Sendable, Equatable {
     public var lead: LeadSnapshot
     /// Nil for `lead.unassigned`.
     public var owner: OwnerSnapshot?
@@ -98,20 +89,10 @@ public struct EventData: Codable, Sendable, Equatable {
         case lead, owner, sla, escalation, late
         case lateByMs = "late_by_ms"
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(lead, forKey: .lead)
-        try container.encode(owner, forKey: .owner)
-        try container.encode(sla, forKey: .sla)
-        try container.encode(escalation, forKey: .escalation)
-        try container.encode(late, forKey: .late)
-        try container.encode(lateByMs, forKey: .lateByMs)
-    }
 }
 
 /// The lead as it stood when the event fired, with every answer.
-public struct LeadSnapshot: Codable, Sendable, Equatable {
+public struct LeadSnapshot: Decodable, Sendable, Equatable {
     public enum Status: String, Codable, Sendable, CaseIterable {
         case unqualified, unassigned, assigned, responded
     }
@@ -175,24 +156,6 @@ public struct LeadSnapshot: Codable, Sendable, Equatable {
         case erasedAt = "erased_at"
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeID(id, forKey: .id)
-        try container.encodeID(funnelID, forKey: .funnelID)
-        try container.encode(externalID, forKey: .externalID)
-        try container.encode(email, forKey: .email)
-        try container.encode(name, forKey: .name)
-        try container.encode(phone, forKey: .phone)
-        try container.encode(score, forKey: .score)
-        try container.encode(answers, forKey: .answers)
-        try container.encode(attributes, forKey: .attributes)
-        try container.encode(status, forKey: .status)
-        try container.encodeID(ownerID, forKey: .ownerID)
-        try container.encode(sla, forKey: .sla)
-        try container.encodeTimestamp(createdAt, forKey: .createdAt)
-        if let erasedAt { try container.encodeTimestamp(erasedAt, forKey: .erasedAt) }
-    }
-
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(UUID.self, forKey: .id)
@@ -220,7 +183,7 @@ public struct LeadSnapshot: Codable, Sendable, Equatable {
 }
 
 /// The person the lead is with; `timezone` is an IANA identifier such as `Europe/Berlin`.
-public struct OwnerSnapshot: Codable, Sendable, Equatable {
+public struct OwnerSnapshot: Decodable, Sendable, Equatable {
     public var id: UUID
     public var name: String
     public var email: String
@@ -241,20 +204,10 @@ public struct OwnerSnapshot: Codable, Sendable, Equatable {
         case id, name, email, phone, timezone
         case slackUserID = "slack_user_id"
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeID(id, forKey: .id)
-        try container.encode(name, forKey: .name)
-        try container.encode(email, forKey: .email)
-        try container.encode(slackUserID, forKey: .slackUserID)
-        try container.encode(phone, forKey: .phone)
-        try container.encode(timezone, forKey: .timezone)
-    }
 }
 
 /// The lead's clock at the moment of the event.
-public struct SLASnapshot: Codable, Sendable, Equatable {
+public struct SLASnapshot: Decodable, Sendable, Equatable {
     public enum State: String, Codable, Sendable, CaseIterable {
         case running, met, breached, none
     }
@@ -300,18 +253,6 @@ public struct SLASnapshot: Codable, Sendable, Equatable {
         case responseSeconds = "response_seconds"
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeID(policyID, forKey: .policyID)
-        try container.encode(state, forKey: .state)
-        try container.encodeTimestamp(startedAt, forKey: .startedAt)
-        try container.encodeTimestamp(dueAt, forKey: .dueAt)
-        try container.encodeTimestamp(warnedAt, forKey: .warnedAt)
-        try container.encodeTimestamp(breachedAt, forKey: .breachedAt)
-        try container.encodeTimestamp(respondedAt, forKey: .respondedAt)
-        try container.encode(responseSeconds, forKey: .responseSeconds)
-    }
-
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         policyID = try container.decodeIfPresent(UUID.self, forKey: .policyID)
@@ -327,7 +268,7 @@ public struct SLASnapshot: Codable, Sendable, Equatable {
 
 /// Which escalation step ran, for `lead.escalated`. `step` counts from 1 in
 /// the policy's order; a `reassign` names both owners.
-public struct EscalationDetail: Codable, Sendable, Equatable {
+public struct EscalationDetail: Decodable, Sendable, Equatable {
     public enum Action: String, Codable, Sendable, CaseIterable {
         case notify, reassign
     }
@@ -348,25 +289,6 @@ public struct EscalationDetail: Codable, Sendable, Equatable {
         case step, action
         case fromOwnerID = "from_owner_id"
         case toOwnerID = "to_owner_id"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(step, forKey: .step)
-        try container.encode(action, forKey: .action)
-        try container.encodeID(fromOwnerID, forKey: .fromOwnerID)
-        try container.encodeID(toOwnerID, forKey: .toOwnerID)
-    }
-}
-
-extension KeyedEncodingContainer {
-    /// Lowercase, as Postgres and the API print UUIDs; Foundation's default is uppercase.
-    fileprivate mutating func encodeID(_ id: UUID?, forKey key: Key) throws {
-        try encode(id.map { $0.lowercasedString }, forKey: key)
-    }
-
-    fileprivate mutating func encodeTimestamp(_ date: Date?, forKey key: Key) throws {
-        try encode(date.map(RFC3339Timestamp.format), forKey: key)
     }
 }
 
