@@ -1,6 +1,7 @@
 import Foundation
 import HandoffCore
 import HandoffOpenAPI
+import HandoffStore
 
 extension APIHandlers {
     func createChannel(_ input: Operations.CreateChannel.Input) async throws -> Operations.CreateChannel.Output {
@@ -57,6 +58,23 @@ extension APIHandlers {
         configurationCache.invalidate(tenantID: tenantID)
         guard let rotated else { throw Problem.notFound("channel") }
         return .ok(.init(body: .json(try created(rotated))))
+    }
+
+    /// A `ping` to this one channel now, as GitHub and Stripe test a webhook:
+    /// an event and its delivery, stored together and sent by the dispatcher,
+    /// which the outbox signal wakes as it does after intake.
+    func testChannel(_ input: Operations.TestChannel.Input) async throws -> Operations.TestChannel.Output {
+        let tenantID = try RequestIdentity.tenantID()
+        let id = try UUID(pathID: input.path.id, resource: "channel")
+        switch try await DeliveryStore(database: database).queuePing(tenantID: tenantID, channelID: id, now: clock()) {
+        case .queued(let delivery):
+            outbox.raise()
+            return .accepted(.init(body: .json(try wire(delivery))))
+        case .refused(let reason):
+            throw Problem.conflict(reason)
+        case .notFound:
+            throw Problem.notFound("channel")
+        }
     }
 
     /// A new webhook channel's signing secret is stored sealed (HANDOFF_SECRET_KEY).
