@@ -24,9 +24,10 @@ public struct ClaimedDelivery: Sendable {
     public var channelType: NotificationChannel.Kind
     /// Nil when the stored config does not decode.
     public var config: ChannelConfig?
-    /// The webhook channel's signing secret as stored: sealed with
-    /// HANDOFF_SECRET_KEY (`SealedSecret`), opened only by the sender.
-    public var secret: String?
+    /// The webhook channel's signing secrets as stored: sealed with
+    /// HANDOFF_SECRET_KEY (`SealedSecret`), opened only by the sender, which
+    /// asks them which sign at the attempt's time (a rotation's overlap).
+    public var secrets: SigningSecrets
     /// The claim's token: the outcome is recorded, and the lease renewed,
     /// only while the row still carries it (a later claim replaces it).
     public var leaseID: UUID
@@ -35,7 +36,7 @@ public struct ClaimedDelivery: Sendable {
 
     public init(
         tenantID: UUID, id: UUID, eventID: UUID, channelID: UUID, attempt: Int, dueAt: Date, payload: [UInt8],
-        eventType: DeliveryEventType, channelType: NotificationChannel.Kind, config: ChannelConfig?, secret: String?,
+        eventType: DeliveryEventType, channelType: NotificationChannel.Kind, config: ChannelConfig?, secrets: SigningSecrets,
         leaseID: UUID, leaseUntil: Date
     ) {
         self.tenantID = tenantID
@@ -48,7 +49,7 @@ public struct ClaimedDelivery: Sendable {
         self.eventType = eventType
         self.channelType = channelType
         self.config = config
-        self.secret = secret
+        self.secrets = secrets
         self.leaseID = leaseID
         self.leaseUntil = leaseUntil
     }
@@ -141,7 +142,8 @@ public struct DeliveryStore: Sendable {
                     WHERE t.status = 'active'
                 )
                 SELECT d.tenant_id, d.id, d.event_id, d.channel_id, d.attempts, d.next_attempt_at, e.payload::text, e.type,
-                       ch.id IS NOT NULL, coalesce(ch.active, false), ch.type, ch.config::text, ch.secret
+                       ch.id IS NOT NULL, coalesce(ch.active, false), ch.type, ch.config::text, ch.secret,
+                       ch.previous_secret, ch.previous_secret_expires_at
                 FROM due d
                 JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
                 LEFT JOIN channels ch ON ch.tenant_id = d.tenant_id AND ch.id = d.channel_id
@@ -150,8 +152,10 @@ public struct DeliveryStore: Sendable {
                 """,
                 logger: database.logger
             )
-            for try await (tenantID, id, eventID, channelID, attempts, dueAt, payload, eventType, channelExists, active, type, config, secret)
-                in rows.decode((UUID, UUID, UUID, UUID, Int, Date, String, String, Bool, Bool, String?, String?, String?).self) {
+            for try await (
+                tenantID, id, eventID, channelID, attempts, dueAt, payload, eventType, channelExists, active, type, config, secret,
+                previousSecret, previousExpiresAt
+            ) in rows.decode((UUID, UUID, UUID, UUID, Int, Date, String, String, Bool, Bool, String?, String?, String?, String?, Date?).self) {
                 examined += 1
                 let carried = DeliveryEventType(rawValue: eventType) ?? .event(.leadAssigned)
                 guard channelExists, let type, let kind = NotificationChannel.Kind(rawValue: type) else {
@@ -171,7 +175,8 @@ public struct DeliveryStore: Sendable {
                 let decoded = config.flatMap { try? JSONDecoder().decode(ChannelConfig.self, from: Data($0.utf8)) }
                 claimed.append(ClaimedDelivery(
                     tenantID: tenantID, id: id, eventID: eventID, channelID: channelID, attempt: attempts + 1, dueAt: dueAt,
-                    payload: Array(payload.utf8), eventType: carried, channelType: kind, config: decoded, secret: secret,
+                    payload: Array(payload.utf8), eventType: carried, channelType: kind, config: decoded,
+                    secrets: SigningSecrets(current: secret, previous: previousSecret, previousExpiresAt: previousExpiresAt),
                     leaseID: leaseID, leaseUntil: leaseUntil
                 ))
             }
