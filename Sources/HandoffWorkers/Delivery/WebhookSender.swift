@@ -18,8 +18,7 @@ struct WebhookSender: Sendable {
         guard let url = delivery.config?.url else {
             return .permanent("the webhook channel has no `url` in its config; set one with PATCH /v1/channels/{id}")
         }
-        let signing = delivery.secrets.signing(at: now)
-        guard let stored = signing.first, delivery.secrets.current != nil else {
+        guard let stored = delivery.secrets.current else {
             return .permanent("the webhook channel has no usable signing secret; rotate it with POST /v1/channels/{id}/rotate-secret")
         }
         guard let text = SealedSecret.open(stored, with: secretKey) else {
@@ -31,7 +30,9 @@ struct WebhookSender: Sendable {
         // The replaced secret is a courtesy to receivers not yet redeployed:
         // one that does not open (never expected; rotation seals it with the
         // API's key) leaves the current signature alone rather than fail the send.
-        let previous = signing.dropFirst().compactMap { SealedSecret.open($0, with: secretKey).flatMap(WebhookSecret.init) }
+        let previous = delivery.secrets.signing(at: now).dropFirst().compactMap {
+            SealedSecret.open($0, with: secretKey).flatMap(WebhookSecret.init)
+        }
         let signature = WebhookSignature.headers(
             id: delivery.eventID.lowercasedString, at: now, body: delivery.payload, secrets: [secret] + previous
         )
