@@ -1,6 +1,7 @@
 import Foundation
 import HandoffCore
 import HandoffOpenAPI
+import HandoffStore
 
 extension APIHandlers {
     func createChannel(_ input: Operations.CreateChannel.Input) async throws -> Operations.CreateChannel.Output {
@@ -38,25 +39,47 @@ extension APIHandlers {
         return .noContent(.init())
     }
 
-    /// A new secret takes over at once; the old one signs nothing more.
+    /// A new secret signs from now on; the one it replaces signs beside it
+    /// for a day (`SigningSecrets`), so receivers can move over without
+    /// refusing a delivery. Type check, rotation and write are one transaction.
     func rotateChannelSecret(_ input: Operations.RotateChannelSecret.Input) async throws -> Operations.RotateChannelSecret.Output {
         let tenantID = try RequestIdentity.tenantID()
         let id = try UUID(pathID: input.path.id, resource: "channel")
         let now = clock()
-        // Refused before anything is written: only webhooks sign. (A channel's type never changes.)
-        guard let current = try await config.get(NotificationChannel.self, id: id, tenantID: tenantID) else { throw Problem.notFound("channel") }
-        guard current.type == .webhook else {
-            throw Problem.conflict("Only webhook channels have signing secrets; this one is \(current.type.rawValue).")
+        let secretKey = secretKey
+        let result = try await ChannelSecretStore(database: database).rotate(tenantID: tenantID, channelID: id, now: now) { secrets in
+            secrets.rotated(to: WebhookSecret.generate(), at: now, key: secretKey)
         }
-        let rotated = try await config.update(NotificationChannel.self, id: id, tenantID: tenantID) { channel in
-            var channel = channel
-            channel.secret = SealedSecret.seal(WebhookSecret.generate().text, with: secretKey)
-            channel.updatedAt = now
-            return .success(channel)
+        switch result {
+        case .rotated(let channel, let secrets):
+            configurationCache.invalidate(tenantID: tenantID)
+            guard let secret = try opened(channel.secret) else { throw Problem.internalError }
+            var body: Components.Schemas.ChannelSecretRotated = try wire(channel)
+            body.value2.secret = secret
+            body.value2.previousSecretExpiresAt = Nullable(secrets.previousExpiresAt)
+            return .ok(.init(body: .json(body)))
+        case .notWebhook(let type):
+            throw Problem.conflict("Only webhook channels have signing secrets; this one is \(type).")
+        case .notFound:
+            throw Problem.notFound("channel")
         }
-        configurationCache.invalidate(tenantID: tenantID)
-        guard let rotated else { throw Problem.notFound("channel") }
-        return .ok(.init(body: .json(try created(rotated))))
+    }
+
+    /// A `ping` to this one channel now, as GitHub and Stripe test a webhook:
+    /// an event and its delivery, stored together and sent by the dispatcher,
+    /// which the outbox signal wakes as it does after intake.
+    func testChannel(_ input: Operations.TestChannel.Input) async throws -> Operations.TestChannel.Output {
+        let tenantID = try RequestIdentity.tenantID()
+        let id = try UUID(pathID: input.path.id, resource: "channel")
+        switch try await DeliveryStore(database: database).queuePing(tenantID: tenantID, channelID: id, now: clock()) {
+        case .queued(let delivery):
+            outbox.raise()
+            return .accepted(.init(body: .json(try wire(delivery))))
+        case .refused(let reason):
+            throw Problem.conflict(reason)
+        case .notFound:
+            throw Problem.notFound("channel")
+        }
     }
 
     /// A new webhook channel's signing secret is stored sealed (HANDOFF_SECRET_KEY).
@@ -73,10 +96,15 @@ extension APIHandlers {
     /// The channel with its secret, the one time a client sees it.
     private func created(_ channel: NotificationChannel) throws -> Components.Schemas.ChannelCreated {
         var body: Components.Schemas.ChannelCreated = try wire(channel)
-        body.value2.secret = try channel.secret.map { sealed in
+        body.value2.secret = try opened(channel.secret)
+        return body
+    }
+
+    /// A stored secret in the clear, for the response that shows it once.
+    private func opened(_ sealed: String?) throws -> String? {
+        try sealed.map { sealed in
             guard let secret = SealedSecret.open(sealed, with: secretKey) else { throw Problem.internalError }
             return secret
         }
-        return body
     }
 }

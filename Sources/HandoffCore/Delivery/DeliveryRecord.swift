@@ -11,7 +11,8 @@ public enum DeliveryStatus: String, Codable, Sendable, CaseIterable {
 public struct DeliveryRecord: Codable, Sendable, Equatable {
     public var id: UUID
     public var eventID: UUID
-    public var eventType: EventType
+    /// A lead event, or `ping` for a channel test.
+    public var eventType: DeliveryEventType
     public var channelID: UUID
     public var status: DeliveryStatus
     /// Attempts made and recorded, so always `attempts.count`.
@@ -24,7 +25,7 @@ public struct DeliveryRecord: Codable, Sendable, Equatable {
     public var attempts: [DeliveryAttemptRecord]
 
     public init(
-        id: UUID, eventID: UUID, eventType: EventType, channelID: UUID, status: DeliveryStatus,
+        id: UUID, eventID: UUID, eventType: DeliveryEventType, channelID: UUID, status: DeliveryStatus,
         nextAttemptAt: Date?, lastError: String?, deliveredAt: Date?, createdAt: Date, attempts: [DeliveryAttemptRecord]
     ) {
         self.id = id

@@ -66,8 +66,18 @@ public enum WebhookSignature {
     /// The headers for one attempt. The timestamp is the attempt's own time
     /// (whole Unix seconds), so a retry a day later is not refused as stale.
     public static func headers(id: String, at instant: Date, body: some Sequence<UInt8>, secret: WebhookSecret) -> WebhookHeaders {
+        headers(id: id, at: instant, body: body, secrets: [secret])
+    }
+
+    /// The headers for one attempt signed with each of `secrets`, in their
+    /// order: `v1,<sig> v1,<sig>` in the one `webhook-signature` header, as
+    /// the spec lists several signatures, so that a receiver holding any one
+    /// of the secrets accepts it (`SigningSecrets`: a rotation's overlap).
+    public static func headers(id: String, at instant: Date, body: some Sequence<UInt8>, secrets: [WebhookSecret]) -> WebhookHeaders {
         let timestamp = Int64(instant.timeIntervalSince1970.rounded(.down))
-        return WebhookHeaders(id: id, timestamp: timestamp, signature: sign(id: id, timestamp: timestamp, body: body, secret: secret))
+        let bytes = Array(body)
+        let signature = secrets.map { sign(id: id, timestamp: timestamp, body: bytes, secret: $0) }.joined(separator: " ")
+        return WebhookHeaders(id: id, timestamp: timestamp, signature: signature)
     }
 
     static func mac(id: String, timestamp: Int64, body: some Sequence<UInt8>, key: [UInt8]) -> [UInt8] {

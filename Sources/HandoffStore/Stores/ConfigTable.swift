@@ -84,8 +84,10 @@ struct ConfigTable: Sendable {
                 referrers: nil
             )
         case .channel:
+            // The secret a rotation replaced stays out of the record: only
+            // the dispatcher's claim reads it (DeliveryStore), to sign with.
             ConfigTable(
-                kind: kind, json: plain,
+                kind: kind, json: "\(plain) - 'previous_secret' - 'previous_secret_expires_at'",
                 updatable: ["name", "config", "secret", "events", "active", "updated_at"],
                 referrers: """
                     SELECT count(*) || ' deliveries' FROM deliveries WHERE tenant_id = $1 AND channel_id = $2 HAVING count(*) > 0

@@ -217,7 +217,7 @@ public struct ConfigurationStore: Sendable {
         return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     }
 
-    private func announce(_ tenantID: UUID, on connection: PostgresConnection) async throws {
+    func announce(_ tenantID: UUID, on connection: PostgresConnection) async throws {
         try await connection.query("SELECT pg_notify(\(Self.channel), \(tenantID.lowercasedString))", logger: database.logger)
     }
 

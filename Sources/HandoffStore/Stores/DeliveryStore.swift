@@ -18,12 +18,16 @@ public struct ClaimedDelivery: Sendable {
     /// The event JSON exactly as `events.payload` holds it; webhooks POST and
     /// sign these bytes, so every retry sends the same body.
     public var payload: [UInt8]
+    /// A lead event, or a channel test (`ping`), which Slack and e-mail
+    /// render differently.
+    public var eventType: DeliveryEventType
     public var channelType: NotificationChannel.Kind
     /// Nil when the stored config does not decode.
     public var config: ChannelConfig?
-    /// The webhook channel's signing secret as stored: sealed with
-    /// HANDOFF_SECRET_KEY (`SealedSecret`), opened only by the sender.
-    public var secret: String?
+    /// The webhook channel's signing secrets as stored: sealed with
+    /// HANDOFF_SECRET_KEY (`SealedSecret`), opened only by the sender, which
+    /// asks them which sign at the attempt's time (a rotation's overlap).
+    public var secrets: SigningSecrets
     /// The claim's token: the outcome is recorded, and the lease renewed,
     /// only while the row still carries it (a later claim replaces it).
     public var leaseID: UUID
@@ -32,7 +36,7 @@ public struct ClaimedDelivery: Sendable {
 
     public init(
         tenantID: UUID, id: UUID, eventID: UUID, channelID: UUID, attempt: Int, dueAt: Date, payload: [UInt8],
-        channelType: NotificationChannel.Kind, config: ChannelConfig?, secret: String?,
+        eventType: DeliveryEventType, channelType: NotificationChannel.Kind, config: ChannelConfig?, secrets: SigningSecrets,
         leaseID: UUID, leaseUntil: Date
     ) {
         self.tenantID = tenantID
@@ -42,16 +46,19 @@ public struct ClaimedDelivery: Sendable {
         self.attempt = attempt
         self.dueAt = dueAt
         self.payload = payload
+        self.eventType = eventType
         self.channelType = channelType
         self.config = config
-        self.secret = secret
+        self.secrets = secrets
         self.leaseID = leaseID
         self.leaseUntil = leaseUntil
     }
 }
 
 /// A due delivery that was failed in the claim without a send: its channel
-/// was deactivated or deleted after the delivery was queued.
+/// was deactivated or deleted after the delivery was queued. (A channel test
+/// is sent to an inactive channel all the same: testing before switching a
+/// channel on is what it is for.)
 public struct DroppedDelivery: Sendable, Equatable {
     public var tenantID: UUID
     public var id: UUID
@@ -104,7 +111,8 @@ public struct DeliveryStore: Sendable {
     /// delays another tenant's alert by one claim, not by the burst. Rows a
     /// tenant offered beyond the claim's share stay locked only until its
     /// commit, milliseconds later. Deliveries whose channel is gone or inactive are
-    /// failed here, in the same transaction, and never handed out. A
+    /// failed here, in the same transaction, and never handed out; a channel
+    /// test (`ping`) only when its channel is gone. A
     /// suspended tenant's deliveries are held: not claimed, not failed, and
     /// sent once the tenant is active again.
     ///
@@ -133,8 +141,9 @@ public struct DeliveryStore: Sendable {
                     ) c
                     WHERE t.status = 'active'
                 )
-                SELECT d.tenant_id, d.id, d.event_id, d.channel_id, d.attempts, d.next_attempt_at, e.payload::text,
-                       ch.id IS NOT NULL, coalesce(ch.active, false), ch.type, ch.config::text, ch.secret
+                SELECT d.tenant_id, d.id, d.event_id, d.channel_id, d.attempts, d.next_attempt_at, e.payload::text, e.type,
+                       ch.id IS NOT NULL, coalesce(ch.active, false), ch.type, ch.config::text, ch.secret,
+                       ch.previous_secret, ch.previous_secret_expires_at
                 FROM due d
                 JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
                 LEFT JOIN channels ch ON ch.tenant_id = d.tenant_id AND ch.id = d.channel_id
@@ -143,9 +152,12 @@ public struct DeliveryStore: Sendable {
                 """,
                 logger: database.logger
             )
-            for try await (tenantID, id, eventID, channelID, attempts, dueAt, payload, channelExists, active, type, config, secret)
-                in rows.decode((UUID, UUID, UUID, UUID, Int, Date, String, Bool, Bool, String?, String?, String?).self) {
+            for try await (
+                tenantID, id, eventID, channelID, attempts, dueAt, payload, eventType, channelExists, active, type, config, secret,
+                previousSecret, previousExpiresAt
+            ) in rows.decode((UUID, UUID, UUID, UUID, Int, Date, String, String, Bool, Bool, String?, String?, String?, String?, Date?).self) {
                 examined += 1
+                let carried = DeliveryEventType(rawValue: eventType) ?? .event(.leadAssigned)
                 guard channelExists, let type, let kind = NotificationChannel.Kind(rawValue: type) else {
                     dropped.append(DroppedDelivery(
                         tenantID: tenantID, id: id,
@@ -153,7 +165,7 @@ public struct DeliveryStore: Sendable {
                     ))
                     continue
                 }
-                guard active else {
+                guard active || carried == .ping else {
                     dropped.append(DroppedDelivery(
                         tenantID: tenantID, id: id,
                         reason: "the channel \(channelID.lowercasedString) is inactive (deactivated after this delivery was queued); nothing was sent. Reactivate the channel and retry the delivery to send it"
@@ -163,7 +175,8 @@ public struct DeliveryStore: Sendable {
                 let decoded = config.flatMap { try? JSONDecoder().decode(ChannelConfig.self, from: Data($0.utf8)) }
                 claimed.append(ClaimedDelivery(
                     tenantID: tenantID, id: id, eventID: eventID, channelID: channelID, attempt: attempts + 1, dueAt: dueAt,
-                    payload: Array(payload.utf8), channelType: kind, config: decoded, secret: secret,
+                    payload: Array(payload.utf8), eventType: carried, channelType: kind, config: decoded,
+                    secrets: SigningSecrets(current: secret, previous: previousSecret, previousExpiresAt: previousExpiresAt),
                     leaseID: leaseID, leaseUntil: leaseUntil
                 ))
             }
@@ -470,7 +483,7 @@ public struct DeliveryStore: Sendable {
             in rows.decode((UUID, UUID, String, UUID, String, Date, String?, Date?, Date, String).self) {
             let log = try JSONDecoder().decode([StoredAttempt].self, from: Data(attempts.utf8))
             records.append(DeliveryRecord(
-                id: id, eventID: eventID, eventType: EventType(rawValue: type) ?? .leadAssigned, channelID: channelID,
+                id: id, eventID: eventID, eventType: DeliveryEventType(rawValue: type) ?? .event(.leadAssigned), channelID: channelID,
                 status: DeliveryStatus(rawValue: status) ?? .pending, nextAttemptAt: nextAttemptAt,
                 lastError: lastError, deliveredAt: deliveredAt, createdAt: createdAt,
                 attempts: log.map {

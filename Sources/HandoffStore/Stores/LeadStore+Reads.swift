@@ -135,14 +135,15 @@ extension LeadStore {
         return leads
     }
 
-    /// The event log, newest first.
+    /// The event log, newest first: what happened to leads. Channel tests
+    /// (`ping`) are not in it; their deliveries are in `GET /v1/deliveries`.
     public func events(tenantID: UUID, leadID: UUID?, type: String?, page: PageRequest) async throws -> (events: [HandoffEvent], next: String?) {
         let rows: [HandoffEvent] = try await database.tenant(tenantID) { connection in
             var events: [HandoffEvent] = []
             let rows = try await connection.query(
                 """
                 SELECT payload::text FROM events
-                WHERE tenant_id = \(tenantID)
+                WHERE tenant_id = \(tenantID) AND type <> \(PingEvent.type)
                   AND (\(page.after)::uuid IS NULL OR id < \(page.after))
                   AND (\(leadID)::uuid IS NULL OR lead_id = \(leadID))
                   AND (\(type)::text IS NULL OR type = \(type))

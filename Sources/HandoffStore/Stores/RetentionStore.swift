@@ -90,6 +90,8 @@ public struct RetentionStore: Sendable {
                     UNION ALL
                     SELECT 'notifications_delivered', c.type, count(*)
                     FROM deliveries d JOIN channels c ON c.tenant_id = d.tenant_id AND c.id = d.channel_id
+                    -- A channel test (ping) is not a notification: not billed.
+                    JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id AND e.type <> 'ping'
                     WHERE d.tenant_id = \(tenantID) AND d.status = 'delivered' AND d.delivered_at >= \(day) AND d.delivered_at < \(end)
                     GROUP BY c.type
                     UNION ALL

@@ -45,6 +45,8 @@ public struct UsageStore: Sendable {
                     UNION ALL
                     SELECT to_char(d.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), 'notifications_delivered', c.type, count(*)
                     FROM deliveries d JOIN channels c ON c.tenant_id = d.tenant_id AND c.id = d.channel_id
+                    -- A channel test (ping) is not a notification: not billed.
+                    JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id AND e.type <> 'ping'
                     WHERE d.tenant_id = \(tenantID) AND d.status = 'delivered' AND d.delivered_at >= \(since) AND d.delivered_at < \(to) GROUP BY 1, 3
                 ), owners AS (
                     -- A month's active owners are distinct over its days: the
@@ -102,6 +104,7 @@ public struct UsageStore: Sendable {
                     FROM billed b
                     JOIN deliveries d ON d.tenant_id = b.tenant_id AND d.status = 'delivered' AND d.delivered_at >= b.since AND d.delivered_at < \(to)
                     JOIN channels c ON c.tenant_id = d.tenant_id AND c.id = d.channel_id
+                    JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id AND e.type <> 'ping'  -- tests are not billed
                     GROUP BY 1, 3
                     UNION ALL
                     SELECT tenant_id, 'active_owners', '', count(DISTINCT owner) FROM (

@@ -3,8 +3,9 @@ import HandoffCore
 import HandoffStore
 
 /// E-mail over SMTP: subject and plain-text body from the event, to the
-/// channel's list or to the lead's owner. The Message-ID is the delivery's,
-/// the same on every retry, so a mail system that saw it once can drop a resend.
+/// channel's list or to the lead's owner; a channel test is a short test
+/// mail to the list. The Message-ID is the delivery's, the same on every
+/// retry, so a mail system that saw it once can drop a resend.
 struct EmailSender: Sendable {
     let client: SMTPClient
     let configuration: SMTPConfiguration?
@@ -16,18 +17,30 @@ struct EmailSender: Sendable {
         guard let config = delivery.config else {
             return .permanent("the email channel's config cannot be read; set `to` or `to_owner` with PATCH /v1/channels/{id}")
         }
-        let event: HandoffEvent
-        do {
-            event = try HandoffEvent.decode(from: delivery.payload)
-        } catch {
-            return .permanent("the stored event cannot be turned into an e-mail: \(error)")
-        }
+        let content: LeadEmailContent
         let recipients: [EmailAddress]
-        switch Self.recipients(config, event: event) {
-        case .success(let list): recipients = list
-        case .failure(let problem): return .permanent(problem.message)
+        if delivery.eventType == .ping {
+            guard let ping = PingEvent.decode(from: delivery.payload) else {
+                return .permanent("the stored channel test cannot be turned into an e-mail: it is not a ping event")
+            }
+            switch Self.recipients(config, owner: nil, eventType: PingEvent.type) {
+            case .success(let list): recipients = list
+            case .failure(let problem): return .permanent(problem.message)
+            }
+            content = LeadEmailContent(ping: ping)
+        } else {
+            let event: HandoffEvent
+            do {
+                event = try HandoffEvent.decode(from: delivery.payload)
+            } catch {
+                return .permanent("the stored event cannot be turned into an e-mail: \(error)")
+            }
+            switch Self.recipients(config, owner: event.data.owner, eventType: event.type.rawValue) {
+            case .success(let list): recipients = list
+            case .failure(let problem): return .permanent(problem.message)
+            }
+            content = LeadEmailContent(event: event, now: now)
         }
-        let content = LeadEmailContent(event: event, now: now)
         let message = EmailMessage(
             from: configuration.from, to: recipients, subject: content.subject, body: content.body, date: now,
             messageID: "<\(delivery.id.lowercasedString)@\(configuration.from.domain)>"
@@ -46,10 +59,12 @@ struct EmailSender: Sendable {
         var message: String
     }
 
-    static func recipients(_ config: ChannelConfig, event: HandoffEvent) -> Result<[EmailAddress], RecipientProblem> {
+    /// `owner`: the event's lead owner, for a `to_owner` channel (a channel
+    /// test has none).
+    static func recipients(_ config: ChannelConfig, owner: OwnerSnapshot?, eventType: String) -> Result<[EmailAddress], RecipientProblem> {
         if config.toOwner == true {
-            guard let owner = event.data.owner else {
-                return .failure(RecipientProblem(message: "the channel sends to the lead's owner (`to_owner`), but this \(event.type.rawValue) event has no owner"))
+            guard let owner else {
+                return .failure(RecipientProblem(message: "the channel sends to the lead's owner (`to_owner`), but this \(eventType) event has no owner"))
             }
             guard let address = EmailAddress(address: owner.email, name: owner.name) else {
                 return .failure(RecipientProblem(message: "the owner's e-mail address '\(owner.email)' cannot be used; correct it on the owner"))

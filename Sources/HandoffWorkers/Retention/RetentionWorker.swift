@@ -7,7 +7,9 @@ import ServiceLifecycle
 /// Keeps the tables bounded: once a pass (`interval`), it rolls every
 /// tenant's closed days up into `usage_daily`, then deletes, in small
 /// batches, Idempotency-Key replays past their window, settled timers, and
-/// delivery attempts, deliveries and events past HANDOFF_RETENTION_DAYS.
+/// delivery attempts, deliveries and events past HANDOFF_RETENTION_DAYS. It
+/// also erases webhook secrets replaced by a rotation whose 24-hour overlap
+/// is over (they stopped signing at its end already).
 ///
 /// The rollup runs first and a delivered delivery is deleted only once its
 /// day is rolled up (`RetentionStore.pruneDeliveries`), so billing never
@@ -19,12 +21,14 @@ import ServiceLifecycle
 /// shutdown the batch in flight commits and no new one starts.
 public final class RetentionWorker: Service, Sendable {
     public let store: RetentionStore
+    let secrets: ChannelSecretStore
     let settings: RetentionSettings
     let logger: Logger
     private let wakeup = Wakeup()
 
     public init(database: Database, settings: RetentionSettings = RetentionSettings(), logger: Logger) {
         self.store = RetentionStore(database: database)
+        self.secrets = ChannelSecretStore(database: database)
         self.settings = settings
         var logger = logger
         logger[metadataKey: "service"] = "retention"
@@ -39,12 +43,15 @@ public final class RetentionWorker: Service, Sendable {
         public var attempts = 0
         public var deliveries = 0
         public var events = 0
+        /// Replaced webhook signing secrets erased after their overlap.
+        public var previousSecrets = 0
         /// Tenants whose rollup or pruning failed in this pass.
         public var failedTenants = 0
 
         public var description: String {
             "rolled up \(rolledUpDays) day(s); pruned \(idempotencyKeys) idempotency key(s), \(timers) timer(s), "
-                + "\(attempts) attempt(s), \(deliveries) deliveries, \(events) event(s); \(failedTenants) tenant(s) failed"
+                + "\(attempts) attempt(s), \(deliveries) deliveries, \(events) event(s); "
+                + "erased \(previousSecrets) replaced signing secret(s); \(failedTenants) tenant(s) failed"
         }
     }
 
@@ -80,6 +87,7 @@ public final class RetentionWorker: Service, Sendable {
         let records = policy.recordsCutoff(now: now)
         let timers = policy.settledTimersCutoff(now: now)
         pass.idempotencyKeys = try await batches { try await self.store.pruneIdempotencyKeys(before: policy.idempotencyCutoff(now: now), limit: $0) }
+        pass.previousSecrets = try await secrets.eraseExpiredPreviousSecrets(now: now)
         var after: UUID?
         while !stopping {
             let page = try await store.tenants(after: after, limit: settings.tenantPage)

@@ -284,7 +284,7 @@ struct ChannelsTests {
         }
     }
 
-    @Test("rotate-secret: a new whsec_ secret each time, shown once; the stored secret changes")
+    @Test("rotate-secret: a new whsec_ secret each time, shown once, with when the old one stops signing; the stored secret changes")
     func rotateSecret() async throws {
         try await TestApp.run { app in
             let (_, key) = try await app.createTenant()
@@ -295,7 +295,8 @@ struct ChannelsTests {
             let first = try await app.request(.post, "/v1/channels/\(id)/rotate-secret", key: key)
             #expect(first.status == .ok, "\(first.text)")
             let rotated = try first.json()
-            expectRecord(rotated, keys: Self.keys + ["secret"])
+            expectRecord(rotated, keys: Self.keys + ["secret", "previous_secret_expires_at"])
+            #expect(isRFC3339Millis(rotated["previous_secret_expires_at"]))
             let secret1 = try #require(rotated["secret"] as? String)
             #expect(secret1.hasPrefix("whsec_"))
             #expect(secret1 != original)

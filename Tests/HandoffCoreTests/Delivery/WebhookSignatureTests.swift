@@ -62,6 +62,27 @@ struct WebhookSignatureTests {
         try WebhookVerifier(secret: try secret).verify(body: Array(Self.specBody.utf8), headers: specHeaders(signature: list), now: specNow)
     }
 
+    @Test("signed with two secrets: one header, both signatures, and a receiver holding either accepts")
+    func twoSecrets() throws {
+        let new = WebhookSecret.generate(), old = WebhookSecret.generate()
+        let body = Array(Self.specBody.utf8)
+        let headers = WebhookSignature.headers(id: Self.specID, at: specNow, body: body, secrets: [new, old])
+        let parts = headers.signature.split(separator: " ").map(String.init)
+        #expect(parts == [
+            WebhookSignature.sign(id: Self.specID, timestamp: Self.specTimestamp, body: body, secret: new),
+            WebhookSignature.sign(id: Self.specID, timestamp: Self.specTimestamp, body: body, secret: old),
+        ])
+        #expect(headers.fields.filter { $0.name == "webhook-signature" }.count == 1)
+        let received = Dictionary(uniqueKeysWithValues: headers.fields.map { ($0.name, $0.value) })
+        try WebhookVerifier(secret: new).verify(body: body, headers: received, now: specNow)
+        try WebhookVerifier(secret: old).verify(body: body, headers: received, now: specNow)
+        #expect(throws: WebhookVerificationError.noMatchingSignature) {
+            try WebhookVerifier(secret: WebhookSecret.generate()).verify(body: body, headers: received, now: specNow)
+        }
+        let one = WebhookSignature.headers(id: Self.specID, at: specNow, body: body, secrets: [try secret])
+        #expect(one.signature == Self.specSignature, "one secret: one signature, as before")
+    }
+
     @Test("a changed signature, body or secret does not verify")
     func rejectsTampering() throws {
         let verifier = WebhookVerifier(secret: try secret)
