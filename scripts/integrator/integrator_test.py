@@ -974,6 +974,45 @@ class IntegratorTest:
 
     # -- run ----------------------------------------------------------------
 
+    def check_examples(self):
+        """Every example the spec gives, in a response or a webhook body, is
+        what its schema says: a generated client fed the example would parse
+        it, and a reader can trust it."""
+        problems, checked = [], 0
+        examples = self.spec.doc.get("components", {}).get("examples", {})
+
+        def media_of(where, content):
+            for media_type, media in (content or {}).items():
+                if "schema" not in media:
+                    continue
+                values = [(name, e) for name, e in (media.get("examples") or {}).items()]
+                if "example" in media:
+                    values.append(("example", {"value": media["example"]}))
+                for name, example in values:
+                    if "$ref" in example:
+                        example = examples.get(example["$ref"].rsplit("/", 1)[-1], {})
+                    yield f"{where} {media_type} example {name}", media["schema"], example.get("value")
+
+        places = []
+        for method, path, operation in self.spec.operations():
+            for status, response in (operation.get("responses") or {}).items():
+                if "$ref" in response:
+                    response = self.spec.doc["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
+                places += media_of(f"{method} {path} {status}", response.get("content"))
+        for name, hook in (self.spec.doc.get("webhooks") or {}).items():
+            places += media_of(f"webhook {name}", hook["post"]["requestBody"].get("content"))
+        for where, schema, value in places:
+            checked += 1
+            validator = Draft202012Validator(schema if "$ref" not in schema else
+                                             {"$ref": f"{self.spec.DOC}#{schema['$ref'][1:]}"},
+                                             registry=self.spec.registry, format_checker=self.spec.format_checker)
+            for error in validator.iter_errors(value):
+                problems.append(f"{where}: {error.json_path}: {excerpt(error.message, 200)}")
+        if checked < 40:
+            problems.append(f"only {checked} examples in the spec: responses are expected to carry examples")
+        fail_with(problems, "spec examples that their own schema refuses")
+        return f"{checked} examples valid against their schemas"
+
     def run(self):
         print(f"integrator test against {self.api.base_url} "
               f"(client {self.api.package}: {len(list(self.generated_models()))} models, "
@@ -981,6 +1020,7 @@ class IntegratorTest:
         self.check("generated models: no field typed Any", self.check_no_any)
         self.check("generated models: every timestamp field typed datetime", self.check_timestamp_fields)
         self.check("generated PATCH models send only what they were given", self.check_patch_models)
+        self.check("spec: every response and webhook example meets its schema", self.check_examples)
         self.check("1. README first funnel, end to end, through the generated client", self.walkthrough)
         self.check("   a two-second clock: warning, breach, escalations, an unassigned lead",
                    self.fast_clock, needs=("funnel", "managers"))
