@@ -13,10 +13,11 @@ enum OwnerLoad {
     /// A slot for the next change; the CHECK on `owner_load.slot` matches.
     static func randomSlot() -> Int16 { Int16.random(in: 0..<Int16(slots)) }
 
-    /// SQL for the open leads of the owner row `alias` (never negative).
-    /// `handoff_routing_state` (sql/0005) sums the slots the same way, for intake.
+    /// SQL for the open leads of the owner row `alias` (never negative):
+    /// `handoff_open_leads` (sql/0013), which intake's `handoff_routing_state`
+    /// calls too.
     static func openLeads(of alias: String) -> String {
-        "(SELECT greatest(coalesce(sum(l.delta), 0), 0) FROM owner_load l WHERE l.tenant_id = \(alias).tenant_id AND l.owner_id = \(alias).id)"
+        "handoff_open_leads(\(alias).tenant_id, \(alias).id)"
     }
 
     /// Every owner of the tenant with their open leads, 0 included.
