@@ -3,12 +3,6 @@ import HandoffCore
 import Logging
 import PostgresNIO
 
-/// Why a lead write was refused.
-public enum LeadWriteError: Error, Sendable, Equatable {
-    case invalid([FieldError])
-    case conflict(String)
-}
-
 /// Leads: intake in one transaction, reads, first responses and reassignment.
 public struct LeadStore: Sendable {
     public let database: Database
@@ -136,44 +130,5 @@ public struct LeadStore: Sendable {
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "HI409" {
             throw LeadWriteError.conflict("A retry with this Idempotency-Key took it over while this request ran; nothing was written. Its answer is the one that counts.")
         }
-    }
-}
-
-/// How a lead was routed, as stored in `leads.routing` and shown on GET.
-public struct RoutingRecord: Codable, Sendable, Equatable {
-    public var ruleID: UUID?
-    public var strategy: String?
-    public var trace: [String]
-
-    enum CodingKeys: String, CodingKey {
-        case strategy, trace
-        case ruleID = "rule_id"
-    }
-
-    public init(ruleID: UUID?, strategy: String?, trace: [String]) {
-        self.ruleID = ruleID
-        self.strategy = strategy
-        self.trace = trace
-    }
-
-    public init(_ decision: RoutingDecision) {
-        self.ruleID = decision.ruleID
-        self.strategy = decision.usedFallback ? "fallback" : decision.strategy
-        self.trace = decision.trace
-    }
-
-    /// What `WireJSON.encode(self)` gives (nil fields left out), for every lead's
-    /// row without Codable's cost; `RoutingRecordTests` hold the two equal.
-    func json() -> String {
-        var writer = JSONWriter(lowercasingUUIDs: true, capacity: 1024)
-        writer.beginObject()
-        if let ruleID { writer.key("rule_id"); writer.id(ruleID) }
-        if let strategy { writer.key("strategy"); writer.string(strategy) }
-        writer.key("trace")
-        writer.beginArray()
-        for line in trace { writer.string(line) }
-        writer.endArray()
-        writer.endObject()
-        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }

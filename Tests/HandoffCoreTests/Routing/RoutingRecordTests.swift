@@ -1,9 +1,6 @@
-@testable import HandoffTestSupport
 import Foundation
 import HandoffCore
 import Testing
-
-@testable import HandoffStore
 
 @Suite struct RoutingRecordTests {
     @Test("a lead's stored routing is what WireJSON.encode wrote, with and without a rule and strategy")
