@@ -9,6 +9,19 @@ import OpenAPIRuntime
 // in the API's CPU per lead when intake still answered this way (it now
 // writes its 201 itself: `LeadIntakeRoute`). `LeadWireTests` holds both ways equal.
 
+extension LeadSnapshot {
+    /// The lead as the API answers with it (`POST /v1/leads`' 201): the event
+    /// payload's keys, with the API's rules for UUID literals and whole numbers,
+    /// so that it reads as `GET /v1/leads/{id}` prints the same lead.
+    /// `LeadIntakeRouteTests` hold it byte for byte equal to the generated
+    /// layer's encoding, and `LeadWireTests` the mapping below to it.
+    func apiJSON() throws -> [UInt8] {
+        var writer = JSONWriter(lowercasingUUIDs: true, wholeNumbersAsIntegers: true, capacity: 1024)
+        try write(to: &writer)
+        return writer.bytes
+    }
+}
+
 extension Components.Schemas.Lead {
     init(_ lead: LeadSnapshot) throws {
         self.init(

@@ -43,17 +43,9 @@ extension EventData {
 }
 
 extension LeadSnapshot {
-    /// The lead as the API answers with it (`POST /v1/leads`' 201): the same
-    /// keys, with the API's rules for UUID literals and whole numbers, so that it
-    /// reads as `GET /v1/leads/{id}` prints the same lead. `LeadIntakeRouteTests`
-    /// hold it byte for byte equal to the generated layer's encoding.
-    public func apiJSON() throws -> [UInt8] {
-        var writer = JSONWriter(lowercasingUUIDs: true, wholeNumbersAsIntegers: true, capacity: 1024)
-        try write(to: &writer)
-        return writer.bytes
-    }
-
-    func write(to writer: inout JSONWriter) throws {
+    /// The lead's keys, sorted, as events carry it and (with the API's UUID and
+    /// number rules, `LeadWire.swift`) as the API answers with it.
+    public func write(to writer: inout JSONWriter) throws {
         writer.beginObject()
         writer.key("answers"); try writer.object(answers)
         writer.key("attributes"); try writer.object(attributes)
