@@ -3,7 +3,7 @@ import Foundation
 /// JSON written straight into bytes, for what every lead stores as JSON: its
 /// answers, attributes and routing, and its event's payload. `JSONEncoder` takes
 /// those through Codable's generic machinery, the largest single cost of the
-/// API's CPU on intake after its round trips (`bench/README.md`).
+/// API's CPU on intake after its round trips (`bench/intake`).
 ///
 /// It writes what `JSONEncoder` with `[.sortedKeys, .withoutEscapingSlashes]`
 /// writes, byte for byte: whole numbers without ".0", the same escapes, keys in

@@ -8,7 +8,7 @@ import NIOCore
 /// hot path, and that layer decoded every body into `LeadCreate` (which the
 /// handler then decoded again, as Core's input), wrote every 201 through
 /// JSONEncoder and streamed it out through an async writer: without it the API
-/// spends less CPU per lead, as `bench/intake` measures (bench/README.md).
+/// spends less CPU per lead, as `bench/intake` measures.
 /// The contract stays the document's: the runtime's header
 /// rules (`JSONNegotiation`), the same problems, and the same 201 byte for byte
 /// (`LeadIntakeRouteTests`). Every other operation goes through the generated layer.

@@ -16,7 +16,7 @@ struct PingEventTests {
     static func channel(_ type: NotificationChannel.Kind, _ config: ChannelConfig, active: Bool = true) -> NotificationChannel {
         NotificationChannel(
             id: .v7(), name: "Test", type: type, config: config, secret: nil, events: ["lead.assigned"], active: active,
-            createdAt: Date(), updatedAt: Date()
+            createdAt: Date(timeIntervalSince1970: 1_795_000_000), updatedAt: Date(timeIntervalSince1970: 1_795_000_000)
         )
     }
 
