@@ -54,110 +54,110 @@ struct SecretRotationOverlapTests {
         return try row.decode((String?, Date?).self)
     }
 
-    @Test("within 24 h receivers with the old and with the new secret both accept; from the 24th hour only the new one")
-    func bothSignWithinTheWindow() async throws {
+    /// A tenant's webhook channel pointed at a loopback receiver, on a test
+    /// clock that starts on a Wednesday morning.
+    static func withWebhook(
+        _ body: @escaping @Sendable (TestApp, TestClock, HTTPReceiver, _ key: String, _ id: String, _ secret: WebhookSecret) async throws -> Void
+    ) async throws {
         let clock = TestClock(.wednesdayMorning)
         try await TestApp.run(allowPrivateTargets: true, clock: clock.function) { app in
             try await HTTPReceiver.with { receiver in
                 let (_, key) = try await app.createTenant()
-                let (id, old) = try await Self.webhook(app, key: key, receiver: receiver)
-                let rotatedAt = clock.now
-                let (new, body) = try await Self.rotate(app, key: key, id)
-                #expect(body["previous_secret_expires_at"] as? String == RFC3339Timestamp.format(rotatedAt.addingTimeInterval(Self.day)))
+                let (id, secret) = try await Self.webhook(app, key: key, receiver: receiver)
+                try await body(app, clock, receiver, key, id, secret)
+            }
+        }
+    }
 
-                try await ChannelTestTests.withDispatcher(app, clock: clock) {
-                    clock.advance(by: Self.day - 1)
-                    let within = try await Self.ping(app, key: key, id, receiver: receiver)
-                    let pair = Self.signatures(within)
-                    #expect(pair.count == 2, "one header, two signatures: \(pair)")
-                    #expect(within.headers.filter { $0.name.lowercased() == "webhook-signature" }.count == 1)
-                    let timestamp = try #require(Int64(within.header("webhook-timestamp") ?? ""))
-                    let webhookID = try #require(within.header("webhook-id"))
-                    #expect(pair.first == WebhookSignature.sign(id: webhookID, timestamp: timestamp, body: within.body, secret: new), "the new secret's first")
-                    #expect(Self.accepts(old, within, now: clock.now), "a receiver not yet redeployed accepts")
-                    #expect(Self.accepts(new, within, now: clock.now), "a redeployed receiver accepts")
+    @Test("within 24 h receivers with the old and with the new secret both accept; from the 24th hour only the new one")
+    func bothSignWithinTheWindow() async throws {
+        try await Self.withWebhook { app, clock, receiver, key, id, old in
+            let rotatedAt = clock.now
+            let (new, body) = try await Self.rotate(app, key: key, id)
+            #expect(body["previous_secret_expires_at"] as? String == RFC3339Timestamp.format(rotatedAt.addingTimeInterval(Self.day)))
 
-                    clock.advance(by: 1)
-                    let after = try await Self.ping(app, key: key, id, receiver: receiver)
-                    #expect(Self.signatures(after).count == 1)
-                    #expect(Self.accepts(new, after, now: clock.now))
-                    #expect(!Self.accepts(old, after, now: clock.now), "the old secret stopped signing at the window's end")
-                }
+            try await ChannelTestTests.withDispatcher(app, clock: clock) {
+                clock.advance(by: Self.day - 1)
+                let within = try await Self.ping(app, key: key, id, receiver: receiver)
+                let pair = Self.signatures(within)
+                #expect(pair.count == 2, "one header, two signatures: \(pair)")
+                #expect(within.headers.filter { $0.name.lowercased() == "webhook-signature" }.count == 1)
+                let timestamp = try #require(Int64(within.header("webhook-timestamp") ?? ""))
+                let webhookID = try #require(within.header("webhook-id"))
+                #expect(pair.first == WebhookSignature.sign(id: webhookID, timestamp: timestamp, body: within.body, secret: new), "the new secret's first")
+                #expect(Self.accepts(old, within, now: clock.now), "a receiver not yet redeployed accepts")
+                #expect(Self.accepts(new, within, now: clock.now), "a redeployed receiver accepts")
+
+                clock.advance(by: 1)
+                let after = try await Self.ping(app, key: key, id, receiver: receiver)
+                #expect(Self.signatures(after).count == 1)
+                #expect(Self.accepts(new, after, now: clock.now))
+                #expect(!Self.accepts(old, after, now: clock.now), "the old secret stopped signing at the window's end")
             }
         }
     }
 
     @Test("rotating again within the window: the secret just replaced signs beside the newest, the first one stops at once")
     func rotatingTwice() async throws {
-        let clock = TestClock(.wednesdayMorning)
-        try await TestApp.run(allowPrivateTargets: true, clock: clock.function) { app in
-            try await HTTPReceiver.with { receiver in
-                let (_, key) = try await app.createTenant()
-                let (id, first) = try await Self.webhook(app, key: key, receiver: receiver)
-                let (second, _) = try await Self.rotate(app, key: key, id)
-                clock.advance(by: 3600)
-                let (third, body) = try await Self.rotate(app, key: key, id)
-                #expect(body["previous_secret_expires_at"] as? String == RFC3339Timestamp.format(clock.now.addingTimeInterval(Self.day)),
-                        "the window starts over")
+        try await Self.withWebhook { app, clock, receiver, key, id, first in
+            let (second, _) = try await Self.rotate(app, key: key, id)
+            clock.advance(by: 3600)
+            let (third, body) = try await Self.rotate(app, key: key, id)
+            #expect(body["previous_secret_expires_at"] as? String == RFC3339Timestamp.format(clock.now.addingTimeInterval(Self.day)),
+                    "the window starts over")
 
-                try await ChannelTestTests.withDispatcher(app, clock: clock) {
-                    let request = try await Self.ping(app, key: key, id, receiver: receiver)
-                    #expect(Self.signatures(request).count == 2)
-                    #expect(Self.accepts(third, request, now: clock.now))
-                    #expect(Self.accepts(second, request, now: clock.now))
-                    #expect(!Self.accepts(first, request, now: clock.now))
+            try await ChannelTestTests.withDispatcher(app, clock: clock) {
+                let request = try await Self.ping(app, key: key, id, receiver: receiver)
+                #expect(Self.signatures(request).count == 2)
+                #expect(Self.accepts(third, request, now: clock.now))
+                #expect(Self.accepts(second, request, now: clock.now))
+                #expect(!Self.accepts(first, request, now: clock.now))
 
-                    // Past the first rotation's window, inside the second's: the second secret still signs.
-                    clock.advance(by: Self.day - 1800)
-                    let later = try await Self.ping(app, key: key, id, receiver: receiver)
-                    #expect(Self.accepts(second, later, now: clock.now))
-                    #expect(Self.accepts(third, later, now: clock.now))
-                }
+                // Past the first rotation's window, inside the second's: the second secret still signs.
+                clock.advance(by: Self.day - 1800)
+                let later = try await Self.ping(app, key: key, id, receiver: receiver)
+                #expect(Self.accepts(second, later, now: clock.now))
+                #expect(Self.accepts(third, later, now: clock.now))
             }
         }
     }
 
     @Test("the replaced secret is sealed at rest, never shown, and erased once its window is over")
     func sealedNeverShownErased() async throws {
-        let clock = TestClock(.wednesdayMorning)
-        try await TestApp.run(allowPrivateTargets: true, clock: clock.function) { app in
-            try await HTTPReceiver.with { receiver in
-                let (_, key) = try await app.createTenant()
-                let (id, old) = try await Self.webhook(app, key: key, receiver: receiver)
-                let rotatedAt = clock.now
-                let (new, body) = try await Self.rotate(app, key: key, id)
-                expectRecord(body, keys: ChannelsTests.keys + ["secret", "previous_secret_expires_at"])
-                #expect(isRFC3339Millis(body["previous_secret_expires_at"]))
-                #expect(!body.description.contains(old.text) && !body.description.contains(String(old.text.dropFirst(6))))
+        try await Self.withWebhook { app, clock, receiver, key, id, old in
+            let rotatedAt = clock.now
+            let (new, body) = try await Self.rotate(app, key: key, id)
+            expectRecord(body, keys: ChannelsTests.keys + ["secret", "previous_secret_expires_at"])
+            #expect(isRFC3339Millis(body["previous_secret_expires_at"]))
+            #expect(!body.description.contains(old.text) && !body.description.contains(String(old.text.dropFirst(6))))
 
-                let stored = try await Self.storedSecrets(app, id)
-                let previous = try #require(stored.previous)
-                #expect(SealedSecret.isSealed(previous))
-                #expect(!previous.contains(String(old.text.dropFirst(6))))
-                #expect(SealedSecret.open(previous, with: app.dependencies.secretKey) == old.text)
-                #expect(sameInstant(stored.expiresAt, rotatedAt.addingTimeInterval(Self.day)))
+            let stored = try await Self.storedSecrets(app, id)
+            let previous = try #require(stored.previous)
+            #expect(SealedSecret.isSealed(previous))
+            #expect(!previous.contains(String(old.text.dropFirst(6))))
+            #expect(SealedSecret.open(previous, with: app.dependencies.secretKey) == old.text)
+            #expect(sameInstant(stored.expiresAt, rotatedAt.addingTimeInterval(Self.day)))
 
-                for path in ["/v1/channels/\(id)", "/v1/channels"] {
-                    let text = try await app.request(.get, path, key: key).text
-                    #expect(!text.contains("whsec_") && !text.contains("secret") && !text.contains("sealed:"), "\(path): \(text)")
-                }
-                let (_, reader) = try await app.createKey(adminKey: key, scopes: ["read"])
-                #expect(!(try await app.request(.get, "/v1/channels/\(id)", key: reader).text.contains("secret")))
+            for path in ["/v1/channels/\(id)", "/v1/channels"] {
+                let text = try await app.request(.get, path, key: key).text
+                #expect(!text.contains("whsec_") && !text.contains("secret") && !text.contains("sealed:"), "\(path): \(text)")
+            }
+            let (_, reader) = try await app.createKey(adminKey: key, scopes: ["read"])
+            #expect(!(try await app.request(.get, "/v1/channels/\(id)", key: reader).text.contains("secret")))
 
-                let worker = RetentionWorker(database: app.database, settings: RetentionSettings(clock: clock.function), logger: TestDatabase.logger)
-                #expect(try await worker.runOnce(now: rotatedAt.addingTimeInterval(Self.day - 1)).previousSecrets == 0)
-                #expect(try await Self.storedSecrets(app, id).previous != nil, "kept while it signs")
-                #expect(try await worker.runOnce(now: rotatedAt.addingTimeInterval(Self.day)).previousSecrets == 1)
-                let erased = try await Self.storedSecrets(app, id)
-                #expect(erased.previous == nil && erased.expiresAt == nil)
+            let worker = RetentionWorker(database: app.database, settings: RetentionSettings(clock: clock.function), logger: TestDatabase.logger)
+            #expect(try await worker.runOnce(now: rotatedAt.addingTimeInterval(Self.day - 1)).previousSecrets == 0)
+            #expect(try await Self.storedSecrets(app, id).previous != nil, "kept while it signs")
+            #expect(try await worker.runOnce(now: rotatedAt.addingTimeInterval(Self.day)).previousSecrets == 1)
+            let erased = try await Self.storedSecrets(app, id)
+            #expect(erased.previous == nil && erased.expiresAt == nil)
 
-                // The current secret is untouched, and signs alone.
-                clock.advance(by: Self.day)
-                try await ChannelTestTests.withDispatcher(app, clock: clock) {
-                    let request = try await Self.ping(app, key: key, id, receiver: receiver)
-                    #expect(Self.signatures(request).count == 1)
-                    #expect(Self.accepts(new, request, now: clock.now))
-                }
+            // The current secret is untouched, and signs alone.
+            clock.advance(by: Self.day)
+            try await ChannelTestTests.withDispatcher(app, clock: clock) {
+                let request = try await Self.ping(app, key: key, id, receiver: receiver)
+                #expect(Self.signatures(request).count == 1)
+                #expect(Self.accepts(new, request, now: clock.now))
             }
         }
     }
